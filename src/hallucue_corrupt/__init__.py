@@ -1,0 +1,46 @@
+"""hallucue_corrupt: hallucination-inductive, modality-specific corruptions for multimodal RL.
+
+Blank or swap images, strip the conditions from a question, at a chosen ratio, with a
+JSON record per sample and byte-identical output for the same seed on any machine,
+worker count or row order. See README.md for the quickstart.
+"""
+
+from . import corruptions, functional, records
+from ._version import __version__
+from .base import Context, Corruption, ImageCorruption, InvalidParams, Params, TextCorruption
+from .dataset import MapFunction, corrupt_dataset
+from .demo import load_demo
+from .fields import FieldError
+from .media import ImageRef, MediaError
+from .pipeline import Pipeline, Selection
+from .pool import DatasetPool, ListPool, Pool
+from .registry import UnknownCorruption, get, list_corruptions, make, register
+
+__all__ = [
+    "Context",
+    "Corruption",
+    "DatasetPool",
+    "FieldError",
+    "ImageCorruption",
+    "ImageRef",
+    "InvalidParams",
+    "ListPool",
+    "MapFunction",
+    "MediaError",
+    "Params",
+    "Pipeline",
+    "Pool",
+    "Selection",
+    "TextCorruption",
+    "UnknownCorruption",
+    "__version__",
+    "corrupt_dataset",
+    "corruptions",
+    "functional",
+    "get",
+    "list_corruptions",
+    "load_demo",
+    "make",
+    "records",
+    "register",
+]

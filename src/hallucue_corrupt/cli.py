@@ -1,0 +1,177 @@
+"""The ``hallucue`` command: ``hallucue corrupt`` and ``hallucue list``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+TEXT_COLUMN_NAMES = ("problem", "question", "prompt", "query", "text")
+
+
+class CLIError(Exception):
+    """An error shown as one line, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hallucue", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("corrupt", help="corrupt a dataset and write it with a summary")
+    run.add_argument("input", nargs="?", help="save_to_disk folder, .parquet or .jsonl")
+    run.add_argument("--demo", action="store_true", help="use the bundled demo dataset")
+    run.add_argument("--out", required=True, help="output folder (written atomically)")
+    run.add_argument("--config", help="pipeline YAML/JSON (see Pipeline.to_config)")
+    run.add_argument(
+        "-c",
+        "--corruption",
+        action="append",
+        default=[],
+        help="corruption name, repeatable (instead of --config)",
+    )
+    run.add_argument("--seed", type=int, help="override the config's seed")
+    run.add_argument("--ratio", type=float, help="override the config's ratio")
+    run.add_argument("--epoch", type=int, help="override the config's epoch")
+    run.add_argument("--image-column", help="default: the first Image column")
+    run.add_argument("--text-column", help=f"default: the first of {', '.join(TEXT_COLUMN_NAMES)}")
+    run.add_argument("--key-column", help="id column used as the sample key (default: row index)")
+    run.add_argument("--num-proc", type=int, default=None, help="worker processes")
+    run.add_argument("--keep-original", action="store_true", help="keep <column>_original copies")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+
+    sub.add_parser("list", help="print the registered corruptions")
+    return parser
+
+
+def _pipeline(args: argparse.Namespace) -> Any:
+    from .pipeline import Pipeline
+    from .registry import make
+
+    if args.config and args.corruption:
+        raise CLIError("give --config or --corruption, not both")
+    if args.config:
+        pipe = Pipeline.from_config(args.config)
+    else:
+        pipe = Pipeline([make(name) for name in (args.corruption or ["blank_image"])])
+    cfg = pipe.to_config()
+    for field in ("seed", "ratio", "epoch"):
+        if getattr(args, field) is not None:
+            cfg[field] = getattr(args, field)
+    return Pipeline.from_config(cfg)
+
+
+def _columns(args: argparse.Namespace, ds: Any, pipe: Any) -> tuple[str | None, str | None]:
+    from .features import image_columns
+
+    features = ds.features if hasattr(ds, "features") else next(iter(ds.values())).features
+    image = args.image_column
+    text = args.text_column
+    if image is None and "image" in pipe.modalities():
+        found = image_columns(features)
+        if not found:
+            raise CLIError("no Image column found; pass --image-column")
+        image = found[0]
+    if text is None and "text" in pipe.modalities():
+        text = next((c for c in TEXT_COLUMN_NAMES if c in features), None)
+        if text is None:
+            raise CLIError(f"no text column among {TEXT_COLUMN_NAMES}; pass --text-column")
+    return image, text
+
+
+def _corrupt(args: argparse.Namespace) -> int:
+    from .dataset import corrupt_dataset
+    from .demo import load_demo
+    from .loading import load_input
+    from .records import summarize
+
+    if args.demo == bool(args.input):
+        raise CLIError("give an INPUT dataset or --demo (one of them)")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        raise CLIError(f"{str(out)!r} exists and is not empty; pass --overwrite")
+    pipe = _pipeline(args)
+    ds = load_demo() if args.demo else load_input(args.input)
+    key_column = args.key_column or ("id" if args.demo else None)
+    image_column, text_column = _columns(args, ds, pipe)
+    print(f"pipeline: {json.dumps(pipe.to_config())}", file=sys.stderr)
+    print(
+        f"columns: image={image_column} text={text_column} key={key_column or '<row index>'}",
+        file=sys.stderr,
+    )
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result = corrupt_dataset(
+            ds,
+            pipe,
+            image_column=image_column,
+            text_column=text_column,
+            key_column=key_column,
+            num_proc=args.num_proc,
+            keep_original=args.keep_original,
+            log_path=tmp / "records.jsonl",
+        )
+        result.save_to_disk(str(tmp / "dataset"))
+        splits = result if hasattr(result, "keys") else {"data": result}
+        summary = {
+            "input": "<demo>" if args.demo else str(args.input),
+            "pipeline": pipe.to_config(),
+            "columns": {"image": image_column, "text": text_column, "key": key_column},
+            "splits": {name: summarize(split["hallucue"]) for name, split in splits.items()},
+        }
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    for name, stats in summary["splits"].items():
+        per = ", ".join(
+            f"{k} {v['applied']}/{v['attempted']}" for k, v in stats["corruptions"].items()
+        )
+        print(
+            f"{name}: {stats['applied']}/{stats['rows']} rows corrupted "
+            f"(effective ratio {stats['effective_ratio']:.3f}; {per})"
+        )
+    print(f"wrote {out}/dataset, {out}/summary.json, {out}/records.jsonl")
+    return 0
+
+
+def _list() -> int:
+    from .registry import get, list_corruptions
+
+    for name, modality in list_corruptions().items():
+        doc = (get(name).__doc__ or "").strip().splitlines()[0]
+        print(f"{name:<16} {modality:<6} {doc}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hallucue`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        import hallucue_corrupt  # noqa: F401  (fills the registry)
+
+        if args.command == "list":
+            return _list()
+        return _corrupt(args)
+    except KeyboardInterrupt:
+        print("hallucue: interrupted", file=sys.stderr)
+        return 130
+    except (CLIError, ValueError, KeyError, TypeError, OSError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"hallucue: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

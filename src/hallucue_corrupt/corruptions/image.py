@@ -1,0 +1,103 @@
+"""Image corruptions of the Hallucination-as-Cue paper: blank image (BI), random image (RI)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from ..base import Context, ImageCorruption, Params
+from ..functional import image as F
+from ..media import ImageRef, ImageValue, is_image_value
+from ..pool import as_pool
+from ..registry import register
+
+__all__ = ["BlankImage", "RandomImage"]
+
+
+class BlankParams(Params):
+    fill: Literal["white", "black", "gray", "mean"] | int | tuple[int, int, int] = Field(
+        "white", description="Named fill, 'mean' (the image's mean colour), a gray level or RGB."
+    )
+    size: tuple[int, int] | None = Field(
+        None, description="(width, height) of the blank; None keeps the source size."
+    )
+
+    @field_validator("fill")
+    @classmethod
+    def _in_range(cls, v: Any) -> Any:
+        values = v if isinstance(v, tuple) else ([v] if isinstance(v, int) else [])
+        if any(not 0 <= c <= 255 for c in values):
+            raise ValueError("fill levels must be 0-255")
+        return v
+
+    @field_validator("size")
+    @classmethod
+    def _positive(cls, v: Any) -> Any:
+        if v is not None and min(v) < 1:
+            raise ValueError("size must be positive (width, height)")
+        return v
+
+
+@register("blank_image")
+class BlankImage(ImageCorruption):
+    """Blank Image (BI): the image becomes a uniform fill, same size and mode by default.
+
+    With encoded input (a ``datasets`` column read with ``decode=False``, or bytes) the
+    result is cached PNG bytes: no decode, no encode (``fill="mean"`` decodes to average).
+    """
+
+    Params = BlankParams
+    params: BlankParams
+
+    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageValue, dict[str, Any]]:
+        rgb = F.resolve_fill(self.params.fill, image)
+        return F.blank(image, rgb, self.params.size), {"fill_rgb": list(rgb), "intensity": 1.0}
+
+
+class RandomParams(Params):
+    max_tries: int = Field(
+        8, ge=1, le=100, description="Redraws allowed when a donor row has no image."
+    )
+
+
+@register("random_image")
+class RandomImage(ImageCorruption):
+    """Random Image (RI): the image becomes an image of another sample of the pool.
+
+    The donor is drawn uniformly from the pool minus the sample itself (matched by key),
+    from (seed, key, epoch, item) alone, and copied as its encoded bytes when the input is
+    encoded. One donor row is read per call: the pool is never loaded whole.
+    """
+
+    Params = RandomParams
+    params: RandomParams
+    needs_pool = True
+
+    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageValue, dict[str, Any]]:
+        pool = as_pool(ctx.pool)
+        if pool is None:
+            raise ValueError("random_image needs a donor pool (pool=dataset or list of images)")
+        self_rank = pool.rank_of(ctx.key)
+        others = len(pool) - (self_rank is not None)
+        if others < 1:
+            raise ValueError("random_image needs a pool with at least one other sample")
+        rng = ctx.rng(self.name)
+        for attempt in range(self.params.max_tries):
+            rank = int(rng.integers(others))
+            if self_rank is not None and rank >= self_rank:
+                rank += 1
+            donor = pool.image_at(rank)
+            if isinstance(donor, (list, tuple)):
+                donor_item = int(rng.integers(len(donor))) if donor else None
+                donor = donor[donor_item] if donor_item is not None else None
+            else:
+                donor_item = None
+            if donor is not None and is_image_value(donor):
+                info = {
+                    "donor_key": pool.key_at(rank),
+                    "donor_item": donor_item,
+                    "tries": attempt + 1,
+                }
+                return donor, {**info, "intensity": 1.0}
+        raise ValueError(f"random_image found no donor image in {self.params.max_tries} draws")

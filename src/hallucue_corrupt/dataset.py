@@ -1,0 +1,234 @@
+"""Hugging Face ``datasets`` integration: a picklable map function and ``corrupt_dataset``.
+
+Image columns are read undecoded (``Image(decode=False)``) so that a blank is cached
+bytes and a donor is copied as its bytes; decoding is restored on the output, whose
+features equal the input's plus the record column (and ``*_original`` copies on request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset, DatasetDict, Value
+
+from .features import with_decode
+from .fields import FieldError
+from .pipeline import Pipeline
+from .pool import as_pool
+from .records import write_jsonl
+
+__all__ = ["MapFunction", "corrupt_dataset", "original_column"]
+
+
+def original_column(column: str) -> str:
+    """Where ``keep_original=True`` keeps the uncorrupted value of ``column``."""
+    return f"{column}_original"
+
+
+class MapFunction:
+    """The callable behind :meth:`Pipeline.map_fn`; works batched or not, with any num_proc.
+
+    It is a plain picklable object: forked or spawned workers rebuild the same state, and
+    every draw is keyed on the sample key, so output bytes do not depend on the workers.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        image_column: str | None,
+        text_column: str | None,
+        pool: Any,
+        key_column: str | None,
+        dataset: Any,
+        num_rows: int | None,
+        epoch: int | None,
+        record_column: str,
+        keep_original: bool,
+    ) -> None:
+        needed = {"image": image_column, "text": text_column}
+        for c in pipeline.corruptions:
+            if needed[c.modality] is None:
+                raise ValueError(f"{c.name} is a {c.modality} corruption: pass {c.modality}_column")
+        if pipeline.needs_pool and pool is None:
+            raise ValueError("random_image draws donors: pass pool= (usually the dataset itself)")
+        self.pipeline = pipeline
+        self.image_column = image_column
+        self.text_column = text_column
+        self.key_column = key_column
+        self.record_column = record_column
+        self.keep_original = keep_original
+        self.pool = as_pool(pool, image_column, key_column) if pipeline.needs_pool else None
+        universe = dataset if dataset is not None else pool
+        keys: Any = None
+        if num_rows is not None:
+            keys = range(num_rows)
+        elif universe is not None and hasattr(universe, "column_names"):
+            keys = universe[key_column] if key_column else range(len(universe))
+        self.epoch = pipeline.epoch if epoch is None else epoch
+        needs_keys = pipeline.selection_mode == "exact" and 0 < pipeline.ratio < 1
+        self.selection = pipeline.select(keys if needs_keys else None, epoch=self.epoch)
+        if needs_keys and keys is None:
+            self.selection(0)  # raises the explanatory error now, not inside a worker
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns this function returns."""
+        touched = [c for c in (self.image_column, self.text_column) if c is not None]
+        originals = [original_column(c) for c in touched] if self.keep_original else []
+        return [*touched, *originals, self.record_column]
+
+    def __call__(
+        self, examples: Mapping[str, Any], indices: Any = None
+    ) -> dict[str, list[Any]] | dict[str, Any]:
+        if self.key_column is not None:
+            if self.key_column not in examples:
+                raise FieldError(f"no key column {self.key_column!r} in the dataset")
+            keys = examples[self.key_column]
+        elif indices is None:
+            raise ValueError("call Dataset.map(fn, with_indices=True), or give key_column")
+        else:
+            keys = indices
+        batched = isinstance(keys, list)
+        if not batched:
+            return self._row(examples, keys)
+        out: dict[str, list[Any]] = {c: [] for c in self.columns}
+        for i, key in enumerate(keys):
+            row = {
+                c: examples[c][i] for c in (self.image_column, self.text_column) if c is not None
+            }
+            for column, value in self._row(row, key).items():
+                out[column].append(value)
+        return out
+
+    def _row(self, row: Mapping[str, Any], key: Any) -> dict[str, Any]:
+        from .records import dumps
+
+        touched = [c for c in (self.image_column, self.text_column) if c is not None]
+        for column in touched:
+            if column not in row:
+                raise FieldError(f"sample {key!r}: no column {column!r}")
+        new, record = self.pipeline.apply(
+            {c: row[c] for c in touched},
+            key=key,
+            image_column=self.image_column,
+            text_column=self.text_column,
+            pool=self.pool,
+            epoch=self.epoch,
+            selection=self.selection,
+            encode_images=True,
+        )
+        result = {c: new[c] for c in touched}
+        if self.keep_original:
+            result.update({original_column(c): row[c] for c in touched})
+        result[self.record_column] = dumps(record)
+        return result
+
+
+def corrupt_dataset(
+    dataset: Dataset | DatasetDict,
+    pipeline: Pipeline,
+    *,
+    image_column: str | None = None,
+    text_column: str | None = None,
+    key_column: str | None = None,
+    pool: Any = None,
+    epoch: int | None = None,
+    num_proc: int | None = None,
+    batched: bool = True,
+    batch_size: int = 64,
+    keep_original: bool = False,
+    record_column: str = "hallucue",
+    log_path: str | Path | None = None,
+    desc: str | None = None,
+) -> Any:
+    """Corrupt a ``Dataset`` (or each split of a ``DatasetDict``) with ``pipeline``.
+
+    Every row keeps its other columns and gets a JSON record in ``record_column``; the
+    features are the input's plus that string column. ``pool`` (default: the dataset,
+    or each split) supplies donors for ``random_image``. ``log_path`` also writes the
+    records as JSONL (one file per split, suffixed with the split name).
+    """
+    if isinstance(dataset, DatasetDict):
+        splits = {}
+        for split, ds in dataset.items():
+            split_log = None
+            if log_path is not None:
+                base = Path(log_path)
+                split_log = base.with_name(f"{base.stem}.{split}{base.suffix or '.jsonl'}")
+            splits[split] = corrupt_dataset(
+                ds,
+                pipeline,
+                image_column=image_column,
+                text_column=text_column,
+                key_column=key_column,
+                pool=pool,
+                epoch=epoch,
+                num_proc=num_proc,
+                batched=batched,
+                batch_size=batch_size,
+                keep_original=keep_original,
+                record_column=record_column,
+                log_path=split_log,
+                desc=desc,
+            )
+        return DatasetDict(splits)
+    if not isinstance(dataset, Dataset):
+        raise TypeError(
+            f"corrupt_dataset needs a datasets.Dataset or DatasetDict, got {type(dataset).__name__}"
+        )
+
+    columns = dataset.column_names
+    touched = [c for c in (image_column, text_column, key_column) if c is not None]
+    missing = [c for c in touched if c not in columns]
+    if missing:
+        raise FieldError(f"no column {missing[0]!r} in the dataset (columns: {columns})")
+    new_columns = [record_column]
+    if keep_original:
+        new_columns += [original_column(c) for c in (image_column, text_column) if c is not None]
+    clash = [c for c in new_columns if c in columns]
+    if clash:
+        raise ValueError(
+            f"column {clash[0]!r} already exists; choose another record_column or drop it"
+        )
+
+    work = dataset
+    if image_column is not None:
+        work = work.cast_column(
+            image_column, with_decode(dataset.features, False, [image_column])[image_column]
+        )
+    fn = pipeline.map_fn(
+        image_column,
+        text_column,
+        pool=work if pool is None else pool,
+        key_column=key_column,
+        dataset=work,
+        epoch=epoch,
+        record_column=record_column,
+        keep_original=keep_original,
+    )
+    features = work.features.copy()
+    for column in fn.columns:
+        if column == record_column:
+            features[column] = Value("string")
+        elif column not in features:  # an *_original copy
+            source = column[: -len("_original")]
+            features[column] = work.features[source]
+    out = work.map(
+        fn,
+        batched=batched,
+        batch_size=batch_size,
+        with_indices=key_column is None,
+        num_proc=num_proc,
+        features=features,
+        desc=desc or f"hallucue: {', '.join(c.name for c in pipeline.corruptions)}",
+    )
+    if image_column is not None:
+        for column in (image_column, original_column(image_column)):
+            if column in out.column_names:
+                out = out.cast_column(column, dataset.features[image_column])
+    if log_path is not None:
+        write_jsonl(out[record_column], log_path)
+    return out

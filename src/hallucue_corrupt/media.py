@@ -1,0 +1,183 @@
+"""One image in whatever form it arrives: PIL, numpy array, encoded bytes or a datasets dict.
+
+Corruptions see an :class:`ImageRef`, which reads the header (size, mode, format) without
+decoding pixels, decodes only when asked, and turns a result back into the caller's form.
+Encoded inputs stay encoded: a blank image is cached PNG bytes and a donor image is copied
+as its bytes, which is what keeps a ``datasets.map`` over images near the cost of a copy.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import numpy as np
+from PIL import Image
+
+__all__ = ["ImageRef", "ImageValue", "MediaError", "encode_png", "is_image_value"]
+
+#: What an image field may hold: a PIL image, an HxW / HxWxC array, encoded bytes, or the
+#: ``{"bytes": ..., "path": ...}`` dict that ``datasets.Image(decode=False)`` yields.
+ImageValue = Image.Image | np.ndarray | bytes | dict[str, Any]
+Kind = Literal["pil", "array", "bytes", "dict"]
+
+#: PNG zlib level used when a corruption produces new pixels: lossless and deterministic;
+#: level 1 costs a fraction of the default 6 for images about 10% larger.
+PNG_COMPRESS_LEVEL = 1
+
+
+class MediaError(ValueError):
+    """An image value that cannot be read (wrong type, broken bytes, missing file)."""
+
+
+def is_image_value(value: Any) -> bool:
+    """Whether ``value`` is a single image (not a list of images)."""
+    if isinstance(value, (Image.Image, np.ndarray, bytes, bytearray)):
+        return True
+    return isinstance(value, dict) and ("bytes" in value or "path" in value)
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """PNG bytes with no timestamps or metadata: equal pixels give equal bytes."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buf.getvalue()
+
+
+_GRAY_MODES = {"b": "1", "u1": "L", "u2": "I;16", "i": "I", "u": "I", "f": "F"}
+
+
+def _array_mode(array: np.ndarray) -> str:
+    """The PIL mode of an HxW, HxWx1, HxWx3 or HxWx4 array."""
+    gray = array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 1)
+    if gray:
+        kind = array.dtype.kind
+        mode = _GRAY_MODES.get(f"{kind}{array.dtype.itemsize}" if kind == "u" else kind)
+        mode = mode or _GRAY_MODES.get(kind)
+        if mode is not None:
+            return mode
+    elif array.ndim == 3 and array.shape[2] in (3, 4) and array.dtype == np.uint8:
+        return "RGB" if array.shape[2] == 3 else "RGBA"
+    raise MediaError(f"unsupported image array: shape {array.shape}, dtype {array.dtype}")
+
+
+class ImageRef:
+    """A read-only view of one image value that keeps track of the form it came in."""
+
+    def __init__(self, value: ImageValue) -> None:
+        if isinstance(value, Image.Image):
+            self.kind: Kind = "pil"
+        elif isinstance(value, np.ndarray):
+            self.kind = "array"
+            if value.ndim not in (2, 3) or value.size == 0:
+                raise MediaError(
+                    f"image array must be HxW or HxWxC and non-empty, got {value.shape}"
+                )
+            _array_mode(value)
+        elif isinstance(value, (bytes, bytearray)):
+            self.kind = "bytes"
+            value = bytes(value)
+        elif isinstance(value, dict) and ("bytes" in value or "path" in value):
+            self.kind = "dict"
+            if value.get("bytes") is None and not value.get("path"):
+                raise MediaError("image dict has neither bytes nor path")
+        else:
+            raise MediaError(f"not an image: {type(value).__name__}")
+        self.value: Any = value
+
+    @cached_property
+    def data(self) -> bytes:
+        """The encoded bytes (reads the file for a path-only datasets dict)."""
+        if self.kind == "bytes":
+            return bytes(self.value)
+        if self.kind == "dict":
+            raw = self.value.get("bytes")
+            if raw is not None:
+                return bytes(raw)
+            path = self.value["path"]
+            try:
+                return Path(path).read_bytes()
+            except OSError as exc:
+                raise MediaError(f"cannot read image file {path!r}: {exc}") from exc
+        return encode_png(self.pil())
+
+    @cached_property
+    def _header(self) -> Image.Image:
+        """The image opened lazily: size, mode and format, no pixel decode."""
+        try:
+            return Image.open(io.BytesIO(self.data))
+        except Exception as exc:  # PIL raises several types for bad bytes
+            raise MediaError(f"cannot decode image bytes: {exc}") from exc
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        if self.kind == "pil":
+            return (int(self.value.width), int(self.value.height))
+        if self.kind == "array":
+            return (int(self.value.shape[1]), int(self.value.shape[0]))
+        return self._header.size
+
+    @property
+    def mode(self) -> str:
+        """The PIL mode (for arrays, the mode PIL would give them)."""
+        if self.kind == "pil":
+            return str(self.value.mode)
+        if self.kind == "array":
+            return _array_mode(self.value)
+        return str(self._header.mode)
+
+    @property
+    def format(self) -> str | None:
+        """The encoded format (``PNG``, ``JPEG``...) or None for in-memory images."""
+        if self.kind in ("pil", "array"):
+            return getattr(self.value, "format", None)
+        return self._header.format
+
+    def pil(self) -> Image.Image:
+        """The decoded PIL image (a copy for encoded inputs, the object itself for PIL)."""
+        if self.kind == "pil":
+            return cast(Image.Image, self.value)
+        if self.kind == "array":
+            arr = self.value
+            if arr.ndim == 3 and arr.shape[2] == 1:
+                arr = arr[:, :, 0]
+            return Image.fromarray(np.ascontiguousarray(arr))
+        try:
+            img = Image.open(io.BytesIO(self.data))
+            img.load()
+        except Exception as exc:
+            raise MediaError(f"cannot decode image bytes: {exc}") from exc
+        return img
+
+    def array(self) -> np.ndarray:
+        """The pixels as a numpy array (the array itself for array inputs)."""
+        if self.kind == "array":
+            return cast(np.ndarray, self.value)
+        return np.asarray(self.pil())
+
+    def meta(self) -> dict[str, Any]:
+        """Size and mode, JSON-safe, for records."""
+        return {"size": list(self.size), "mode": self.mode}
+
+    def wrap(self, result: ImageValue | ImageRef, kind: Kind | None = None) -> ImageValue:
+        """``result`` in this input's form (or in ``kind``): PIL in, PIL out; bytes in,
+        bytes out; and so on.
+
+        Encoded results pass through as their bytes (a cached blank, a donor's original
+        bytes); decoded results are PNG-encoded only when an encoded form is wanted.
+        """
+        out = result if isinstance(result, ImageRef) else ImageRef(result)
+        kind = kind or self.kind
+        if kind == "pil":
+            return out.pil()
+        if kind == "array":
+            arr = out.array()
+            if self.kind == "array" and self.value.ndim == 3 and arr.ndim == 2:
+                arr = arr[:, :, None]
+            return arr
+        if kind == "bytes":
+            return out.data
+        return {"bytes": out.data, "path": None}

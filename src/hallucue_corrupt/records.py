@@ -1,0 +1,83 @@
+"""Per-sample records: one JSON-safe dict saying exactly what was done to a sample.
+
+A row's record (stored in the ``hallucue`` column as a JSON string, so its Arrow type is
+the same for every corruption, shard and worker) looks like::
+
+    {"applied": true, "selected": true, "key": "17", "seed": 0, "epoch": 0,
+     "version": "0.1.0", "config_hash": "3f2a...",
+     "corruptions": [{"name": "random_image", "modality": "image", "where": "image",
+                      "applied": true, "params": {...}, "donor_key": "5",
+                      "before": {"size": [256, 256], "mode": "RGB"}, "after": {...}}]}
+
+``applied`` is true when at least one corruption changed the sample; a rule-based text
+corruption whose rules did not fire has ``"applied": false`` and a ``reason``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["dumps", "loads", "summarize", "write_jsonl"]
+
+
+def dumps(record: Mapping[str, Any]) -> str:
+    """Canonical JSON: sorted keys and no spaces, so equal records are equal strings."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(value: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A record from its stored JSON string (a dict passes through as a copy)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    result = json.loads(value)
+    if not isinstance(result, dict):
+        raise ValueError(f"not a hallucue record: {value!r:.80}")
+    return result
+
+
+def summarize(records: Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts for a report: rows, selected, applied, effective ratio, per-corruption counts.
+
+    ``effective_ratio`` is applied / rows: below the requested ratio when a rule-based
+    corruption (``remove_text``) did not fire on some selected samples.
+    """
+    rows = selected = applied = 0
+    attempted: Counter[str] = Counter()
+    fired: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for raw in records:
+        rec = loads(raw)
+        rows += 1
+        selected += bool(rec.get("selected"))
+        applied += bool(rec.get("applied"))
+        for entry in rec.get("corruptions", []):
+            attempted[entry["name"]] += 1
+            if entry.get("applied"):
+                fired[entry["name"]] += 1
+            elif entry.get("reason"):
+                reasons[f"{entry['name']}: {entry['reason']}"] += 1
+    return {
+        "rows": rows,
+        "selected": selected,
+        "applied": applied,
+        "effective_ratio": applied / rows if rows else 0.0,
+        "corruptions": {
+            name: {"attempted": attempted[name], "applied": fired[name]}
+            for name in sorted(attempted)
+        },
+        "not_applied_reasons": dict(sorted(reasons.items())),
+    }
+
+
+def write_jsonl(records: Iterable[str | Mapping[str, Any]], path: str | Path) -> Path:
+    """Write one canonical JSON record per line (the optional log of a run)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for raw in records:
+            fh.write(dumps(loads(raw)) + "\n")
+    return path

@@ -1,0 +1,69 @@
+"""Order-free randomness: every draw is keyed on (seed, sample key, corruption, epoch).
+
+Nothing here reads or writes global RNG state (``random``, ``numpy.random``, torch), so
+forked ``datasets.map(num_proc=N)`` workers, shuffled inputs and repeated rows of a GRPO
+group all see the same randomness for the same sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["canonical_key", "derive_seed", "exact_threshold", "is_selected", "make_rng", "uniform"]
+
+_U64 = 2**64
+
+
+def canonical_key(key: Any) -> str:
+    """The string a sample key is hashed as: ``17``, ``np.int64(17)`` and ``"17"`` agree."""
+    if isinstance(key, (bytes, bytearray)):
+        return bytes(key).hex()
+    if isinstance(key, np.generic):
+        key = key.item()
+    if isinstance(key, float) and key.is_integer():
+        key = int(key)
+    return str(key)
+
+
+def derive_seed(seed: int, key: Any, name: str, epoch: int = 0, *extra: Any) -> int:
+    """A 64-bit seed that depends only on its arguments, identical on every machine."""
+    parts = [str(int(seed)), canonical_key(key), name, str(int(epoch))]
+    parts += [canonical_key(x) for x in extra]
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def make_rng(seed: int, key: Any, name: str, epoch: int = 0, *extra: Any) -> np.random.Generator:
+    """A private ``numpy`` Generator (PCG64) for one (seed, key, corruption, epoch)."""
+    return np.random.Generator(np.random.PCG64(derive_seed(seed, key, name, epoch, *extra)))
+
+
+def uniform(seed: int, key: Any, name: str, epoch: int = 0) -> float:
+    """A deterministic number in [0, 1) for one sample, for Bernoulli selection."""
+    return derive_seed(seed, key, name, epoch) / _U64
+
+
+def exact_threshold(seed: int, keys: Iterable[Any], ratio: float, name: str, epoch: int = 0) -> int:
+    """The hash threshold that selects exactly ``round(ratio * N)`` of ``keys``.
+
+    A sample is selected when ``derive_seed(seed, key, name, epoch) < threshold``. The
+    threshold depends on the set of keys only, never their order, so a shuffled dataset
+    selects the same samples, and a worker needs one integer rather than the key list.
+    Returns 0 (nothing) or ``2**64`` (everything) at the ends.
+    """
+    hashes = np.sort(np.fromiter((derive_seed(seed, k, name, epoch) for k in keys), np.uint64))
+    n_select = round(ratio * len(hashes))
+    if n_select <= 0:
+        return 0
+    if n_select >= len(hashes):
+        return _U64
+    return int(hashes[n_select - 1]) + 1
+
+
+def is_selected(seed: int, key: Any, name: str, epoch: int, threshold: int) -> bool:
+    """Whether a sample falls under a threshold from :func:`exact_threshold`."""
+    return derive_seed(seed, key, name, epoch) < threshold
