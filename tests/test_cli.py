@@ -23,7 +23,10 @@ def test_demo_dataset_is_bundled():
 
 def test_corrupt_demo_writes_dataset_summary_and_log(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["corrupt", "--demo", "-c", "random_image", "-c", "remove_text", "--out", str(out)]) == 0
+    assert (
+        main(["corrupt", "--demo", "-c", "random_image", "-c", "remove_text", "--out", str(out)])
+        == 0
+    )
     ds = load_from_disk(str(out / "dataset"))
     demo = hc.load_demo()
     assert len(ds) == len(demo) and ds.column_names == [*demo.column_names, "hallucue"]
@@ -68,12 +71,28 @@ def test_input_formats(tmp_path, fmt):
         lines = []
         for i, row in enumerate(ds):
             row["image"].save(tmp_path / "img" / f"{i}.png")
-            lines.append(json.dumps({"id": row["id"], "image": f"img/{i}.png", "problem": row["problem"]}))
+            lines.append(
+                json.dumps({"id": row["id"], "image": f"img/{i}.png", "problem": row["problem"]})
+            )
         src = tmp_path / "in.jsonl"
         src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
-    code = main(["corrupt", str(src), "-c", "blank_image", "-c", "remove_text",
-                 "--key-column", "id", "--ratio", "0.5", "--out", str(out)])
+    code = main(
+        [
+            "corrupt",
+            str(src),
+            "-c",
+            "blank_image",
+            "-c",
+            "remove_text",
+            "--key-column",
+            "id",
+            "--ratio",
+            "0.5",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     result = load_from_disk(str(out / "dataset"))
     assert len(result) == 6
@@ -90,20 +109,41 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys):
     assert main(["corrupt", str(tmp_path / "missing.parquet"), "--out", str(tmp_path / "y")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["corrupt", "--out", str(tmp_path / "z")]) == 2
-    assert main(["corrupt", "--demo", "--text-column", "nope", "-c", "remove_text",
-                 "--out", str(tmp_path / "w")]) == 2
+    assert (
+        main(
+            [
+                "corrupt",
+                "--demo",
+                "--text-column",
+                "nope",
+                "-c",
+                "remove_text",
+                "--out",
+                str(tmp_path / "w"),
+            ]
+        )
+        == 2
+    )
     assert "nope" in capsys.readouterr().err
     assert not (tmp_path / "w").exists()
 
 
 def test_list_and_entry_point():
-    result = subprocess.run([sys.executable, "-m", "hallucue_corrupt", "list"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "hallucue_corrupt", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert {"blank_image", "random_image", "remove_text"} <= set(names)
 
 
 def test_examples_run(tmp_path):
     for script in sorted((ROOT / "examples").glob("*.py")):
-        subprocess.run([sys.executable, str(script), str(tmp_path / script.stem)], check=True,
-                       cwd=tmp_path, timeout=600)
+        subprocess.run(
+            [sys.executable, str(script), str(tmp_path / script.stem)],
+            check=True,
+            cwd=tmp_path,
+            timeout=600,
+        )

@@ -7,7 +7,16 @@ worker count or row order. See README.md for the quickstart.
 
 from . import corruptions, functional, records
 from ._version import __version__
-from .base import Context, Corruption, ImageCorruption, InvalidParams, Params, TextCorruption
+from .base import (
+    Context,
+    Corruption,
+    ImageCorruption,
+    InvalidParams,
+    Params,
+    SampleCorruption,
+    TextCorruption,
+)
+from .compose import OneOf, SomeOf
 from .dataset import MapFunction, corrupt_dataset
 from .demo import load_demo
 from .fields import FieldError
@@ -15,6 +24,7 @@ from .media import ImageRef, MediaError
 from .pipeline import Pipeline, Selection
 from .pool import DatasetPool, ListPool, Pool
 from .registry import UnknownCorruption, get, list_corruptions, make, register
+from .schedule import Schedule
 
 __all__ = [
     "Context",
@@ -27,10 +37,14 @@ __all__ = [
     "ListPool",
     "MapFunction",
     "MediaError",
+    "OneOf",
     "Params",
     "Pipeline",
     "Pool",
+    "SampleCorruption",
+    "Schedule",
     "Selection",
+    "SomeOf",
     "TextCorruption",
     "UnknownCorruption",
     "__version__",

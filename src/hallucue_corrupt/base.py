@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .media import ImageRef, ImageValue, Kind
 from .seeding import make_rng
@@ -24,10 +24,14 @@ __all__ = [
     "InvalidParams",
     "Modality",
     "Params",
+    "SampleCorruption",
     "TextCorruption",
 ]
 
-Modality = Literal["image", "text"]
+#: ``image`` and ``text`` corruptions change one field; ``multimodal`` ones change the
+#: image and text fields together (drop the image and its placeholders, draw the text into
+#: the image); ``composite`` ones (``one_of``, ``some_of``) choose among others.
+Modality = Literal["image", "text", "multimodal", "composite"]
 
 
 class InvalidParams(ValueError):
@@ -35,9 +39,16 @@ class InvalidParams(ValueError):
 
 
 class Params(BaseModel):
-    """Base for corruption parameters: unknown fields are errors, values are frozen."""
+    """Base for corruption parameters: unknown fields are errors, values are frozen.
+
+    ``p`` is the probability that the corruption runs on a selected sample (drawn from the
+    sample key, like everything else); a skipped corruption is recorded with a reason.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    p: float = Field(
+        1.0, ge=0.0, le=1.0, description="Probability of running on a selected sample."
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +74,8 @@ class Corruption:
     Params: ClassVar[type[Params]] = Params
     #: True for corruptions that draw from a donor pool (``random_image``).
     needs_pool: ClassVar[bool] = False
+    #: The fields a corruption reads and writes: ``{"image"}``, ``{"text"}`` or both.
+    requires: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, **params: Any) -> None:
         try:
@@ -103,6 +116,7 @@ class ImageCorruption(Corruption):
     """A corruption of one image. Subclasses implement :meth:`corrupt`."""
 
     modality: ClassVar[Modality] = "image"
+    requires: ClassVar[frozenset[str]] = frozenset({"image"})
 
     def corrupt(
         self, image: ImageRef, ctx: Context
@@ -134,6 +148,7 @@ class TextCorruption(Corruption):
     """
 
     modality: ClassVar[Modality] = "text"
+    requires: ClassVar[frozenset[str]] = frozenset({"text"})
 
     def corrupt(self, text: str, ctx: Context) -> tuple[str, dict[str, Any]]:
         """Return the new text and extra record fields; ``{"applied": False, "reason": ...}``
@@ -152,3 +167,44 @@ class TextCorruption(Corruption):
         new, info = self.corrupt(text, ctx)
         applied = bool(info.pop("applied", new != text))
         return new, self._entry(applied, chars_before=len(text), chars_after=len(new), **info)
+
+
+class SampleCorruption(Corruption):
+    """A corruption of a sample's images and text together. Subclasses implement
+    :meth:`corrupt`; ``requires`` says whether the text field is needed."""
+
+    modality: ClassVar[Modality] = "multimodal"
+    requires: ClassVar[frozenset[str]] = frozenset({"image"})
+
+    def corrupt(
+        self, images: list[ImageRef], text: Any, ctx: Context
+    ) -> tuple[list[Any], Any, dict[str, Any]]:
+        """Return the new image list (any image forms), the new text field value (string,
+        messages, or None without a text field) and extra record fields."""
+        raise NotImplementedError
+
+    def apply_sample(
+        self,
+        images: list[ImageValue],
+        text: Any = None,
+        *,
+        seed: int = 0,
+        key: Any = 0,
+        epoch: int = 0,
+    ) -> tuple[list[ImageValue], Any, dict[str, Any]]:
+        """Corrupt one sample given as a list of images and a text (string or messages)."""
+        return self._apply_sample(images, text, Context(seed, key, epoch))
+
+    def _apply_sample(
+        self, images: list[ImageValue], text: Any, ctx: Context, kind: Kind | None = None
+    ) -> tuple[list[ImageValue], Any, dict[str, Any]]:
+        refs = [image if isinstance(image, ImageRef) else ImageRef(image) for image in images]
+        new_images, new_text, info = self.corrupt(refs, text, ctx)
+        like = refs[0] if refs else None
+        out: list[ImageValue] = [like.wrap(img, kind) if like else img for img in new_images]
+        applied = bool(info.pop("applied", True))
+        return (
+            out,
+            new_text,
+            self._entry(applied, images_before=len(refs), images_after=len(out), **info),
+        )

@@ -47,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
     sub.add_parser("list", help="print the registered corruptions")
+
+    prev = sub.add_parser("preview", help="draw a gallery of corruptions on the demo data")
+    prev.add_argument(
+        "--config", help="pipeline whose corruptions to show (default: all image ones)"
+    )
+    prev.add_argument("--out", required=True, help="PNG file to write")
+    prev.add_argument("--rows", type=int, default=3, help="demo samples shown (rows)")
+    prev.add_argument("--cell", type=int, default=128, help="cell size in pixels")
     return parser
 
 
@@ -73,12 +81,12 @@ def _columns(args: argparse.Namespace, ds: Any, pipe: Any) -> tuple[str | None, 
     features = ds.features if hasattr(ds, "features") else next(iter(ds.values())).features
     image = args.image_column
     text = args.text_column
-    if image is None and "image" in pipe.modalities():
+    if image is None and "image" in pipe.requirements():
         found = image_columns(features)
         if not found:
             raise CLIError("no Image column found; pass --image-column")
         image = found[0]
-    if text is None and "text" in pipe.modalities():
+    if text is None and "text" in pipe.requirements():
         text = next((c for c in TEXT_COLUMN_NAMES if c in features), None)
         if text is None:
             raise CLIError(f"no text column among {TEXT_COLUMN_NAMES}; pass --text-column")
@@ -155,6 +163,22 @@ def _list() -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+    from .pipeline import Pipeline
+    from .preview import gallery
+
+    corruptions = Pipeline.from_config(args.config).corruptions if args.config else None
+    if args.rows < 1 or args.cell < 16:
+        raise CLIError("--rows must be >= 1 and --cell >= 16")
+    image = gallery(load_demo(), corruptions, rows=args.rows, cell=args.cell)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out, format="PNG", optimize=True)
+    print(f"wrote {out} ({image.width}x{image.height})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hallucue`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -163,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.command == "list":
             return _list()
+        if args.command == "preview":
+            return _preview(args)
         return _corrupt(args)
     except KeyboardInterrupt:
         print("hallucue: interrupted", file=sys.stderr)

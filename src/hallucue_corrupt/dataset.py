@@ -48,10 +48,10 @@ class MapFunction:
         record_column: str,
         keep_original: bool,
     ) -> None:
-        needed = {"image": image_column, "text": text_column}
-        for c in pipeline.corruptions:
-            if needed[c.modality] is None:
-                raise ValueError(f"{c.name} is a {c.modality} corruption: pass {c.modality}_column")
+        given = {"image": image_column, "text": text_column}
+        for kind, names in pipeline.requirements().items():
+            if given[kind] is None:
+                raise ValueError(f"{names[0]} needs the {kind} field: pass {kind}_column")
         if pipeline.needs_pool and pool is None:
             raise ValueError("random_image draws donors: pass pool= (usually the dataset itself)")
         self.pipeline = pipeline

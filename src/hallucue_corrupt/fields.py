@@ -12,9 +12,16 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .functional.text import count_placeholders
+from .functional.text import PLACEHOLDER, count_placeholders
 
-__all__ = ["FieldError", "count_images", "count_text_placeholders", "image_items", "map_texts"]
+__all__ = [
+    "FieldError",
+    "count_images",
+    "count_text_placeholders",
+    "image_items",
+    "map_texts",
+    "strip_placeholders",
+]
 
 TEXT_ROLES = ("user",)
 
@@ -100,3 +107,35 @@ def count_text_placeholders(value: Any) -> int:
                 elif isinstance(part, dict) and part.get("type") == "text":
                     total += count_placeholders(part.get("text") or "")
     return total
+
+
+def strip_placeholders(value: Any, column: str) -> tuple[Any, int]:
+    """The text field without image placeholders (``<image>`` tokens and image parts), and
+    how many were removed; message lists are deep-copied."""
+    if value is None:
+        return None, 0
+    if isinstance(value, str):
+        return value.replace(PLACEHOLDER, ""), count_placeholders(value)
+    if not isinstance(value, list):
+        raise FieldError(
+            f"{column} must be a string or a list of chat messages, got {type(value).__name__}"
+        )
+    out = copy.deepcopy(value)
+    removed = 0
+    for message in out:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            removed += count_placeholders(content)
+            message["content"] = content.replace(PLACEHOLDER, "")
+        elif isinstance(content, list):
+            kept = []
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "image":
+                    removed += 1
+                    continue
+                if isinstance(part, dict) and part.get("type") == "text" and part.get("text"):
+                    removed += count_placeholders(part["text"])
+                    part["text"] = part["text"].replace(PLACEHOLDER, "")
+                kept.append(part)
+            message["content"] = kept
+    return out, removed

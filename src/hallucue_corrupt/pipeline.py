@@ -17,11 +17,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import records
 from ._version import __version__
-from .base import Context, Corruption, ImageCorruption, InvalidParams, TextCorruption
+from .base import (
+    Context,
+    Corruption,
+    ImageCorruption,
+    InvalidParams,
+    SampleCorruption,
+    TextCorruption,
+)
+from .compose import Composite, leaves
 from .fields import FieldError, count_images, count_text_placeholders, image_items, map_texts
 from .pool import Pool, as_pool
 from .registry import make
-from .seeding import canonical_key, exact_threshold, is_selected, uniform
+from .schedule import Schedule
+from .seeding import canonical_key, exact_threshold, is_selected, make_rng, uniform
 
 if TYPE_CHECKING:
     from .dataset import MapFunction
@@ -47,6 +56,7 @@ class PipelineConfig(BaseModel):
     selection: SelectionMode = "exact"
     epoch: int = Field(0, ge=0)
     corruptions: list[_CorruptionConfig] = Field(min_length=1)
+    schedule: dict[Literal["ratio", "severity"], Schedule] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,7 @@ class Pipeline:
         seed: int = 0,
         selection: SelectionMode = "exact",
         epoch: int = 0,
+        schedule: Mapping[str, Any] | None = None,
     ) -> None:
         corruptions = list(corruptions)
         if not corruptions:
@@ -104,6 +115,7 @@ class Pipeline:
                 "selection": selection,
                 "epoch": epoch,
                 "corruptions": [c.to_dict() for c in corruptions],
+                "schedule": dict(schedule) if schedule else None,
             }
         )
         self.seed, self.ratio, self.selection_mode, self.epoch = (
@@ -112,6 +124,7 @@ class Pipeline:
             cfg.selection,
             cfg.epoch,
         )
+        self.schedule: dict[str, Schedule] = {str(k): v for k, v in (cfg.schedule or {}).items()}
 
     # -- config ---------------------------------------------------------------------------
     @staticmethod
@@ -127,13 +140,15 @@ class Pipeline:
 
     def to_config(self, path: str | Path | None = None) -> dict[str, Any]:
         """The pipeline as a JSON-safe dict; with ``path`` also written as YAML or JSON."""
-        cfg = {
+        cfg: dict[str, Any] = {
             "seed": self.seed,
             "ratio": self.ratio,
             "selection": self.selection_mode,
             "epoch": self.epoch,
             "corruptions": [c.to_dict() for c in self.corruptions],
         }
+        if self.schedule:
+            cfg["schedule"] = {k: v.model_dump(mode="json") for k, v in self.schedule.items()}
         if path is not None:
             path = Path(path)
             if path.suffix.lower() == ".json":
@@ -171,7 +186,21 @@ class Pipeline:
             seed=cfg.seed,
             selection=cfg.selection,
             epoch=cfg.epoch,
+            schedule={str(k): v for k, v in (cfg.schedule or {}).items()},
         )
+
+    def at_step(self, step: int) -> Pipeline:
+        """This pipeline with ``ratio`` and every ``severity`` set by its schedule at ``step``
+        (itself when it has no schedule)."""
+        if not self.schedule:
+            return self
+        cfg = self.to_config()
+        if "ratio" in self.schedule:
+            cfg["ratio"] = min(1.0, max(0.0, self.schedule["ratio"](step)))
+        if "severity" in self.schedule:
+            severity = min(5.0, max(1.0, self.schedule["severity"](step)))
+            cfg["corruptions"] = [_with_severity(c, severity) for c in cfg["corruptions"]]
+        return Pipeline.from_config(cfg)
 
     @property
     def config_hash(self) -> str:
@@ -181,11 +210,16 @@ class Pipeline:
     @property
     def needs_pool(self) -> bool:
         """Whether a corruption draws donors (``random_image``), so a pool must be given."""
-        return any(c.needs_pool for c in self.corruptions)
+        return any(leaf.needs_pool for c in self.corruptions for leaf in leaves(c))
 
-    def modalities(self) -> set[str]:
-        """The modalities this pipeline touches."""
-        return {c.modality for c in self.corruptions}
+    def requirements(self) -> dict[str, list[str]]:
+        """Field kind (``image``, ``text``) to the names of the corruptions that need it."""
+        out: dict[str, list[str]] = {}
+        for c in self.corruptions:
+            for leaf in leaves(c):
+                for kind in sorted(leaf.requires):
+                    out.setdefault(kind, []).append(leaf.name)
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -234,19 +268,14 @@ class Pipeline:
         entries: list[dict[str, Any]] = []
         if selected:
             before = self._placeholder_state(row, image_column, text_column)
-            for corruption in self.corruptions:
-                if isinstance(corruption, ImageCorruption):
-                    column = self._column(corruption, image_column, row, key)
-                    out[column] = self._apply_images(
-                        corruption, out[column], column, key, epoch, pool, entries, encode_images
-                    )
-                elif isinstance(corruption, TextCorruption):
-                    column = self._column(corruption, text_column, row, key)
-                    out[column] = self._apply_texts(
-                        corruption, out[column], column, key, epoch, entries
-                    )
-                else:
-                    raise TypeError(f"{corruption.name}: unknown corruption modality")
+            columns = {"image": image_column, "text": text_column}
+            for index, corruption in enumerate(self.corruptions):
+                for leaf, via in self._expand(corruption, str(index), key, epoch, entries):
+                    n_before = len(entries)
+                    self._apply_leaf(leaf, out, columns, key, epoch, pool, entries, encode_images)
+                    if via:
+                        for entry in entries[n_before:]:
+                            entry["via"] = via
             self._check_placeholders(before, out, image_column, text_column, key)
         record = {
             "applied": any(e["applied"] for e in entries),
@@ -260,13 +289,91 @@ class Pipeline:
         }
         return out, record
 
+    def _expand(
+        self, corruption: Corruption, path: str, key: Any, epoch: int, entries: list[dict[str, Any]]
+    ) -> list[tuple[Corruption, str]]:
+        """The leaf corruptions that run on this sample: ``p`` and composites decide."""
+        p = corruption.params.p
+        if p < 1.0 and uniform(self.seed, key, f"{corruption.name}@{path}:p", epoch) >= p:
+            entries.append(corruption._entry(False, reason=f"skipped by p={p}"))
+            return []
+        if not isinstance(corruption, Composite):
+            return [(corruption, "")]
+        rng = make_rng(self.seed, key, f"{corruption.name}@{path}", epoch)
+        chosen: list[tuple[Corruption, str]] = []
+        for i in corruption.choose(rng):
+            for leaf, via in self._expand(
+                corruption.children[i], f"{path}.{i}", key, epoch, entries
+            ):
+                chosen.append((leaf, via or corruption.name))
+        return chosen
+
+    def _apply_leaf(
+        self,
+        corruption: Corruption,
+        out: dict[str, Any],
+        columns: Mapping[str, str | None],
+        key: Any,
+        epoch: int,
+        pool: Pool | None,
+        entries: list[dict[str, Any]],
+        encode: bool,
+    ) -> None:
+        fields = {
+            kind: self._column(corruption, kind, columns[kind], out, key)
+            for kind in corruption.requires
+        }
+        if isinstance(corruption, ImageCorruption):
+            column = fields["image"]
+            out[column] = self._apply_images(
+                corruption, out[column], column, key, epoch, pool, entries, encode
+            )
+        elif isinstance(corruption, TextCorruption):
+            column = fields["text"]
+            out[column] = self._apply_texts(corruption, out[column], column, key, epoch, entries)
+        elif isinstance(corruption, SampleCorruption):
+            self._apply_sample(
+                corruption, out, fields["image"], columns["text"], key, epoch, entries, encode
+            )
+        else:
+            raise TypeError(
+                f"{corruption.name}: unknown corruption kind {type(corruption).__name__}"
+            )
+
+    def _apply_sample(
+        self,
+        corruption: SampleCorruption,
+        out: dict[str, Any],
+        image_column: str,
+        text_column: str | None,
+        key: Any,
+        epoch: int,
+        entries: list[dict[str, Any]],
+        encode: bool,
+    ) -> None:
+        items, is_list = image_items(out[image_column])
+        text = out[text_column] if text_column is not None and text_column in out else None
+        images = [image for image in items if image is not None]
+        try:
+            new_images, new_text, entry = corruption._apply_sample(
+                images, text, Context(self.seed, key, epoch), "dict" if encode else None
+            )
+        except (ValueError, TypeError) as exc:
+            raise FieldError(
+                f"sample {canonical_key(key)!r}, field {image_column!r}: {exc}"
+            ) from exc
+        out[image_column] = new_images if is_list else (new_images[0] if new_images else None)
+        if text_column is not None and text_column in out:
+            out[text_column] = new_text
+        where = image_column if text_column is None else f"{image_column}+{text_column}"
+        entries.append({**entry, "where": where})
+
     @staticmethod
     def _column(
-        corruption: Corruption, column: str | None, row: Mapping[str, Any], key: Any
+        corruption: Corruption, kind: str, column: str | None, row: Mapping[str, Any], key: Any
     ) -> str:
         if column is None:
-            kind = corruption.modality
-            raise ValueError(f"{corruption.name} is a {kind} corruption: pass {kind}_column")
+            raise ValueError(f"{corruption.name} needs the {kind} field: pass {kind}_column")
         if column not in row:
             raise FieldError(f"sample {canonical_key(key)!r}: no column {column!r}")
         return column
@@ -389,3 +496,15 @@ class Pipeline:
             record_column=record_column,
             keep_original=keep_original,
         )
+
+
+def _with_severity(cfg: dict[str, Any], severity: float) -> dict[str, Any]:
+    """A corruption config with ``severity`` set where the corruption has one (recursively)."""
+    from .registry import get
+
+    params = dict(cfg.get("params", {}))
+    if "corruptions" in params:
+        params["corruptions"] = [_with_severity(c, severity) for c in params["corruptions"]]
+    elif "severity" in get(cfg["name"]).Params.model_fields:
+        params["severity"] = severity
+    return {**cfg, "params": params}

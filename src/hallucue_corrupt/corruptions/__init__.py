@@ -1,6 +1,51 @@
 """Registered corruptions. Importing this package fills the registry."""
 
+from ..compose import OneOf, SomeOf
+from .crossmodal import DropImage, RenderTextToImage, TextOnly
+from .degrade import (
+    Contrast,
+    Downsample,
+    GaussianBlur,
+    GaussianNoise,
+    Grayscale,
+    JpegCompression,
+    Occlusion,
+    PatchMask,
+    PatchShuffle,
+)
 from .image import BlankImage, RandomImage
-from .text import RemoveText
+from .text import (
+    DropConditions,
+    RemoveChoices,
+    RemoveNumericConditions,
+    RemoveQuestion,
+    RemoveText,
+    ReplaceNumbers,
+    ShuffleConditions,
+)
 
-__all__ = ["BlankImage", "RandomImage", "RemoveText"]
+__all__ = [
+    "BlankImage",
+    "Contrast",
+    "Downsample",
+    "DropConditions",
+    "DropImage",
+    "GaussianBlur",
+    "GaussianNoise",
+    "Grayscale",
+    "JpegCompression",
+    "Occlusion",
+    "OneOf",
+    "PatchMask",
+    "PatchShuffle",
+    "RandomImage",
+    "RemoveChoices",
+    "RemoveNumericConditions",
+    "RemoveQuestion",
+    "RemoveText",
+    "RenderTextToImage",
+    "ReplaceNumbers",
+    "ShuffleConditions",
+    "SomeOf",
+    "TextOnly",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -92,3 +94,223 @@ def blank(
     if image.kind == "pil":
         return _blank_pil(image.mode, (width, height), rgb)
     return _blank_png(image.mode, (width, height), rgb)
+
+
+# -- pixel corruptions -----------------------------------------------------------------------
+# They work on float32 HxWxC arrays in [0, 1] (C = 1 or 3); ``to_unit`` / ``from_unit``
+# move any supported image there and back, keeping alpha aside and the mode where it can.
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How to rebuild an image from a unit-range array: its source kind, mode and alpha."""
+
+    kind: str
+    mode: str
+    dtype: str
+    channels: int
+    alpha: np.ndarray | None = None
+
+
+_WORK_MODES = {
+    "1": "L",
+    "L": "L",
+    "LA": "L",
+    "P": "RGB",
+    "PA": "RGB",
+    "RGB": "RGB",
+    "RGBA": "RGB",
+    "RGBX": "RGB",
+    "CMYK": "RGB",
+    "YCbCr": "RGB",
+    "LAB": "RGB",
+    "HSV": "RGB",
+}
+#: Modes a pixel corruption cannot hand back: 1-bit becomes L, palette becomes RGB (RGBA
+#: with transparency), since noise, blur and resampling leave their value sets.
+MODE_AFTER = {"1": "L", "P": "RGB", "PA": "RGBA"}
+
+
+def to_unit(image: ImageRef) -> tuple[np.ndarray, Unit]:
+    """The pixels as float32 HxWxC in [0, 1], and how to rebuild the original form."""
+    if image.kind == "array":
+        arr: np.ndarray = image.value
+        data = arr if arr.ndim == 3 else arr[:, :, None]
+        alpha = None
+        if data.shape[2] == 4:
+            data, alpha = data[:, :, :3], data[:, :, 3:]
+        kind = arr.dtype.kind
+        scale = 1.0 if kind in "fb" else float(np.iinfo(arr.dtype).max)
+        unit = np.asarray(data, dtype=np.float32) / np.float32(scale)
+        return unit, Unit(
+            "array", image.mode, arr.dtype.str, arr.shape[2] if arr.ndim == 3 else 0, alpha
+        )
+    pil = image.pil()
+    mode = pil.mode
+    alpha_img = None
+    if mode in ("LA", "RGBA", "PA") or (mode == "P" and "transparency" in pil.info):
+        rgba = pil.convert("RGBA") if mode != "LA" else pil
+        alpha_img = np.asarray(rgba.getchannel("A"))
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        raw = np.asarray(pil.convert("F") if mode != "F" else pil, dtype=np.float32)
+        scale = 255.0 if mode == "F" else 65535.0
+        return (raw / np.float32(scale))[:, :, None], Unit("pil", mode, "float32", 1)
+    work = _WORK_MODES.get(mode, "RGB")
+    arr8 = np.asarray(pil.convert(work), dtype=np.uint8)
+    if arr8.ndim == 2:
+        arr8 = arr8[:, :, None]
+    return arr8.astype(np.float32) / np.float32(255), Unit(
+        "pil", mode, "uint8", arr8.shape[2], alpha_img
+    )
+
+
+def from_unit(unit: np.ndarray, how: Unit) -> ImageValue:
+    """Rebuild an image (PIL, or an array of the source dtype) from a unit-range array."""
+    unit = np.clip(unit, 0.0, 1.0)
+    if how.kind == "array":
+        dtype = np.dtype(how.dtype)
+        if dtype.kind == "f":
+            out = unit.astype(dtype)
+        elif dtype.kind == "b":
+            out = unit >= 0.5
+        else:
+            out = np.rint(unit * np.iinfo(dtype).max).astype(dtype)
+        if how.alpha is not None:
+            out = np.concatenate([out, how.alpha], axis=2)
+        return out if how.channels else out[:, :, 0]
+    if how.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        values = np.rint(unit[:, :, 0] * 65535.0)
+        img = (
+            Image.fromarray(values.astype(np.int32)).convert("I")
+            if how.mode == "I"
+            else Image.fromarray(values.astype(np.uint16))
+        )
+        return img if how.mode in ("I", "I;16") else img.convert(how.mode)
+    if how.mode == "F":
+        return Image.fromarray((unit[:, :, 0] * 255.0).astype(np.float32))
+    arr8 = np.rint(unit * 255.0).astype(np.uint8)
+    base = Image.fromarray(arr8[:, :, 0] if arr8.shape[2] == 1 else arr8)
+    target = MODE_AFTER.get(how.mode, how.mode)
+    if how.alpha is not None:
+        alpha = Image.fromarray(how.alpha)
+        if target in ("LA", "RGBA"):
+            base = base.convert(target[:-1])
+            base.putalpha(alpha)
+            return base
+        if target == "RGB" and how.mode == "P":
+            base = base.convert("RGB")
+            base.putalpha(alpha)
+            return base
+    return base if base.mode == target else base.convert(target)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio of two unit-range arrays, in dB (inf when equal)."""
+    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+
+
+def gaussian_noise(unit: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Add zero-mean Gaussian noise of std ``sigma`` (unit range)."""
+    noise = rng.standard_normal(unit.shape, dtype=np.float32)
+    out: np.ndarray = unit + noise * np.float32(sigma)
+    return out
+
+
+def gaussian_blur(unit: np.ndarray, sigma: float) -> np.ndarray:
+    """Blur with a Gaussian of std ``sigma`` pixels (OpenCV)."""
+    import cv2
+
+    out = cv2.GaussianBlur(unit, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT)
+    return out.reshape(unit.shape)
+
+
+def downsample(unit: np.ndarray, factor: float, restore_size: bool = True) -> np.ndarray:
+    """Shrink by ``factor`` (area averaging), then scale back up (nearest) if asked."""
+    import cv2
+
+    h, w = unit.shape[:2]
+    size = (max(1, round(w / factor)), max(1, round(h / factor)))
+    small = cv2.resize(unit, size, interpolation=cv2.INTER_AREA)
+    small = small.reshape(small.shape[0], small.shape[1], unit.shape[2])
+    if not restore_size:
+        return small
+    big = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+    return big.reshape(h, w, unit.shape[2])
+
+
+def contrast(unit: np.ndarray, factor: float) -> np.ndarray:
+    """Scale contrast around the per-channel mean by ``factor`` (ImageNet-C style)."""
+    mean = unit.mean(axis=(0, 1), keepdims=True)
+    out: np.ndarray = (unit - mean) * np.float32(factor) + mean
+    return out
+
+
+def desaturate(unit: np.ndarray, amount: float) -> np.ndarray:
+    """Blend toward the luma (ITU-R 601) gray image; ``amount=1`` is fully gray."""
+    if unit.shape[2] == 1:
+        return unit
+    luma = unit @ np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
+    return unit * np.float32(1 - amount) + luma[:, :, None] * np.float32(amount)
+
+
+def patch_grid(height: int, width: int, patch: int) -> tuple[int, int]:
+    """Rows and columns of ``patch``-sized cells covering an image (last cells may be cut)."""
+    return -(-height // patch), -(-width // patch)
+
+
+def mask_patches(
+    unit: np.ndarray, rate: float, patch: int, fill: float | np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, int, int]:
+    """Fill ``round(rate * cells)`` random ``patch``-sized cells; returns (image, masked, cells)."""
+    h, w = unit.shape[:2]
+    rows, cols = patch_grid(h, w, patch)
+    cells = rows * cols
+    chosen = rng.permutation(cells)[: round(rate * cells)]
+    keep = np.ones((rows, cols), dtype=bool)
+    keep.flat[chosen] = False
+    mask = np.repeat(np.repeat(keep, patch, axis=0), patch, axis=1)[:h, :w]
+    out = np.where(mask[:, :, None], unit, np.asarray(fill, dtype=np.float32))
+    return out.astype(np.float32), int(chosen.size), cells
+
+
+def occlude(
+    unit: np.ndarray, area: float, fill: float | np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, list[int]]:
+    """Fill one random rectangle covering about ``area`` of the image; returns it as x,y,w,h."""
+    h, w = unit.shape[:2]
+    aspect = float(np.exp(rng.uniform(np.log(0.5), np.log(2.0))))
+    rh = min(h, max(1, round(np.sqrt(area * h * w / aspect))))
+    rw = min(w, max(1, round(area * h * w / rh)))
+    y = int(rng.integers(0, h - rh + 1))
+    x = int(rng.integers(0, w - rw + 1))
+    out = unit.copy()
+    out[y : y + rh, x : x + rw] = np.asarray(fill, dtype=np.float32)
+    return out, [x, y, rw, rh]
+
+
+def shuffle_patches(
+    unit: np.ndarray, grid: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list[int]]:
+    """Cut into a ``grid`` x ``grid`` of tiles (trimmed to fit) and permute them."""
+    h, w = unit.shape[:2]
+    g_y, g_x = max(1, min(grid, h)), max(1, min(grid, w))
+    th, tw = h // g_y, w // g_x
+    order = rng.permutation(g_y * g_x)
+    if g_y * g_x > 1 and np.all(order == np.arange(order.size)):
+        order = np.roll(order, 1)  # a shuffle that changes nothing is no corruption
+    out = unit.copy()
+    tiles = [
+        unit[r * th : (r + 1) * th, c * tw : (c + 1) * tw] for r in range(g_y) for c in range(g_x)
+    ]
+    for i, src in enumerate(order):
+        r, c = divmod(i, g_x)
+        out[r * th : (r + 1) * th, c * tw : (c + 1) * tw] = tiles[src]
+    return out, [int(i) for i in order]
+
+
+def jpeg(image: Image.Image, quality: int) -> bytes:
+    """JPEG bytes at ``quality`` (4:2:0 subsampling, no metadata); RGB or L only."""
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=int(quality), subsampling=2, optimize=False)
+    return buf.getvalue()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "INSTRUCTION_PATTERNS",
@@ -21,7 +21,10 @@ __all__ = [
     "Segment",
     "classify",
     "count_placeholders",
+    "has_number",
+    "is_question",
     "join_segments",
+    "replace_numbers",
     "segment",
 ]
 
@@ -144,3 +147,53 @@ def join_segments(segments: Sequence[Segment]) -> str:
         else:
             lines[seg.line] = seg.text
     return "\n".join(lines[n] for n in sorted(lines))
+
+
+_QUESTION = re.compile(
+    r"\?\s*$|^(find|what|which|how|why|calculate|compute|determine|solve|express|give|estimate|"
+    r"evaluate|is|are|does|do|can|name|list|identify|write)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![A-Za-z_\d.])\d+(?:\.\d+)?(?!\d)")
+_DEGREE_AFTER = re.compile(r"^\s*(\^\s*\{?\s*\\circ|°|degrees?\b)")
+
+
+def is_question(seg: Segment) -> bool:
+    """Whether a content segment asks the question (ends with ? or starts with Find/What...)."""
+    return seg.kind == "content" and bool(_QUESTION.search(seg.text))
+
+
+def has_number(text: str) -> bool:
+    """Whether ``text`` holds a numeral (LaTeX spans included)."""
+    return bool(_NUMBER.search(text))
+
+
+def _plausible(number: str, is_angle: bool, rng: Any) -> str:
+    """Another number of the same shape: digits, decimals, and angle range kept."""
+    whole, _, frac = number.partition(".")
+    value = float(number)
+    for _ in range(100):
+        if is_angle and value < 180:
+            new_whole = str(int(rng.integers(5, 180)))
+        else:
+            digits = len(whole.lstrip("0")) or 1
+            low = 10 ** (digits - 1) if digits > 1 else 1
+            new_whole = str(int(rng.integers(low, 10**digits)))
+        new_frac = "".join(str(int(d)) for d in rng.integers(0, 10, len(frac)))
+        candidate = new_whole + ("." + new_frac if frac else "")
+        if float(candidate) != value:
+            return candidate
+    return str(int(value) + 1) + ("." + frac if frac else "")
+
+
+def replace_numbers(text: str, rng: Any, mapping: dict[str, str]) -> str:
+    """Replace each numeral with a plausible other one, consistently via ``mapping``."""
+
+    def sub(m: re.Match[str]) -> str:
+        number = m.group()
+        if number not in mapping:
+            angle = bool(_DEGREE_AFTER.match(text[m.end() :]))
+            mapping[number] = _plausible(number, angle, rng)
+        return mapping[number]
+
+    return _NUMBER.sub(sub, text)

@@ -1,0 +1,261 @@
+"""Graded image corruptions: noise, blur, low resolution, JPEG, patch masking, occlusion,
+patch shuffle, contrast loss and grayscale, each with an ImageNet-C-style ``severity``.
+
+``severity`` (1-5, fractional values interpolate between levels, so a schedule can anneal
+it) maps to the documented parameter in each class's ``LEVELS``; an explicit parameter
+(``sigma``, ``quality``, ``rate``...) overrides it. Records carry the resolved value and a
+normalized ``intensity`` = severity / 5. See docs/corruptions.md for the tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..base import Context, ImageCorruption, Params
+from ..functional import image as F
+from ..media import ImageRef, ImageValue
+from ..registry import register
+
+__all__ = [
+    "Contrast",
+    "Downsample",
+    "GaussianBlur",
+    "GaussianNoise",
+    "Grayscale",
+    "JpegCompression",
+    "Occlusion",
+    "PatchMask",
+    "PatchShuffle",
+    "level",
+]
+
+FillName = Literal["black", "white", "gray", "mean"]
+
+
+def level(levels: tuple[float, ...], severity: float) -> float:
+    """The parameter at ``severity`` (1-5), linear between the integer levels."""
+    return float(np.interp(severity, np.arange(1, len(levels) + 1), levels))
+
+
+def unit_fill(fill: FillName, unit: np.ndarray) -> np.ndarray:
+    """A fill colour in unit range for a HxWxC array."""
+    if fill == "mean":
+        mean: np.ndarray = unit.mean(axis=(0, 1)).astype(np.float32)
+        return mean
+    value = {"black": 0.0, "white": 1.0, "gray": 128 / 255}[fill]
+    return np.full(unit.shape[2], value, dtype=np.float32)
+
+
+class SeverityParams(Params):
+    severity: float = Field(3.0, ge=1.0, le=5.0, description="ImageNet-C-style strength, 1-5.")
+
+
+class GradedImageCorruption(ImageCorruption):
+    """An image corruption on unit-range pixels with a severity; subclasses define
+    ``LEVELS``, the name of the parameter it sets (``VALUE``) and :meth:`degrade`."""
+
+    LEVELS: ClassVar[tuple[float, ...]]
+    VALUE: ClassVar[str]
+    params: Any
+
+    def value(self) -> float:
+        """The parameter in force: the explicit one, or the severity's level."""
+        explicit = getattr(self.params, self.VALUE)
+        return float(explicit) if explicit is not None else level(self.LEVELS, self.params.severity)
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        raise NotImplementedError
+
+    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageValue, dict[str, Any]]:
+        unit, how = F.to_unit(image)
+        value = self.value()
+        out, info = self.degrade(unit, value, ctx)
+        info = {self.VALUE: value, **info, "intensity": round(self.params.severity / 5, 4)}
+        return F.from_unit(out, how), info
+
+
+class NoiseParams(SeverityParams):
+    sigma: float | None = Field(None, gt=0, le=2, description="Noise std in unit range.")
+
+
+@register("gaussian_noise")
+class GaussianNoise(GradedImageCorruption):
+    """Additive Gaussian noise; sigma (unit range) by severity 0.08, 0.12, 0.18, 0.26, 0.38."""
+
+    Params = NoiseParams
+    LEVELS = (0.08, 0.12, 0.18, 0.26, 0.38)
+    VALUE = "sigma"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        return F.gaussian_noise(unit, value, ctx.rng(self.name)), {}
+
+
+class BlurParams(SeverityParams):
+    sigma: float | None = Field(None, gt=0, le=100, description="Blur std in pixels at 224 px.")
+
+
+@register("gaussian_blur")
+class GaussianBlur(GradedImageCorruption):
+    """Gaussian blur; sigma 1, 2, 3, 4, 6 px for a 224 px image, scaled with the short side."""
+
+    Params = BlurParams
+    LEVELS = (1.0, 2.0, 3.0, 4.0, 6.0)
+    VALUE = "sigma"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        sigma_px = max(0.3, value * min(unit.shape[:2]) / 224)
+        return F.gaussian_blur(unit, sigma_px), {"sigma_px": round(sigma_px, 4)}
+
+
+class DownsampleParams(SeverityParams):
+    factor: float | None = Field(None, ge=1, le=256, description="Shrink factor.")
+    restore_size: bool = Field(True, description="Scale back up to the source size (nearest).")
+
+
+@register("downsample")
+class Downsample(GradedImageCorruption):
+    """Low resolution: shrink by 2, 3, 4, 6, 8 (area), then back to the source size."""
+
+    Params = DownsampleParams
+    LEVELS = (2.0, 3.0, 4.0, 6.0, 8.0)
+    VALUE = "factor"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        out = F.downsample(unit, value, self.params.restore_size)
+        return out, {
+            "low_size": [max(1, round(unit.shape[1] / value)), max(1, round(unit.shape[0] / value))]
+        }
+
+
+class JpegParams(SeverityParams):
+    quality: int | None = Field(None, ge=1, le=95, description="JPEG quality.")
+
+
+@register("jpeg_compression")
+class JpegCompression(GradedImageCorruption):
+    """JPEG artefacts: quality 25, 18, 15, 10, 7; the result is decoded back (mode kept)."""
+
+    Params = JpegParams
+    LEVELS = (25.0, 18.0, 15.0, 10.0, 7.0)
+    VALUE = "quality"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        from PIL import Image
+
+        arr8 = np.rint(np.clip(unit, 0, 1) * 255).astype(np.uint8)
+        pil = Image.fromarray(arr8[:, :, 0] if arr8.shape[2] == 1 else arr8)
+        data = F.jpeg(pil, round(value))
+        back = np.asarray(ImageRef(data).pil(), dtype=np.float32) / np.float32(255)
+        return back.reshape(unit.shape), {"jpeg_bytes": len(data)}
+
+
+class PatchMaskParams(SeverityParams):
+    rate: float | None = Field(None, ge=0, le=1, description="Share of patches masked.")
+    patch_size: int = Field(14, ge=1, le=4096, description="Patch side in pixels (ViT: 14).")
+    fill: FillName = Field("black", description="Colour of masked patches.")
+
+
+@register("patch_mask")
+class PatchMask(GradedImageCorruption):
+    """Random patch masking (PAPO-style): rate 0.1, 0.25, 0.4, 0.6, 0.8 of the patches."""
+
+    Params = PatchMaskParams
+    LEVELS = (0.1, 0.25, 0.4, 0.6, 0.8)
+    VALUE = "rate"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        fill = unit_fill(self.params.fill, unit)
+        out, masked, cells = F.mask_patches(
+            unit, value, self.params.patch_size, fill, ctx.rng(self.name)
+        )
+        return out, {"masked_patches": masked, "patches": cells}
+
+
+class OcclusionParams(SeverityParams):
+    area: float | None = Field(None, gt=0, le=1, description="Share of the image covered.")
+    fill: FillName = Field("black", description="Colour of the occluder.")
+
+
+@register("occlusion")
+class Occlusion(GradedImageCorruption):
+    """One random rectangle covering 10, 20, 30, 45, 60% of the image."""
+
+    Params = OcclusionParams
+    LEVELS = (0.1, 0.2, 0.3, 0.45, 0.6)
+    VALUE = "area"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        out, box = F.occlude(unit, value, unit_fill(self.params.fill, unit), ctx.rng(self.name))
+        return out, {"box_xywh": box}
+
+
+class ShuffleParams(SeverityParams):
+    grid: int | None = Field(None, ge=1, le=256, description="Tiles per side.")
+
+
+@register("patch_shuffle")
+class PatchShuffle(GradedImageCorruption):
+    """Cut into a grid of 2, 3, 4, 6, 8 tiles per side and permute the tiles."""
+
+    Params = ShuffleParams
+    LEVELS = (2.0, 3.0, 4.0, 6.0, 8.0)
+    VALUE = "grid"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        out, order = F.shuffle_patches(unit, round(value), ctx.rng(self.name))
+        return out, {"order": order}
+
+
+class ContrastParams(SeverityParams):
+    factor: float | None = Field(None, ge=0, le=1, description="Contrast kept (1 = unchanged).")
+
+
+@register("contrast")
+class Contrast(GradedImageCorruption):
+    """Contrast loss around the mean: factor 0.4, 0.3, 0.2, 0.1, 0.05 (ImageNet-C)."""
+
+    Params = ContrastParams
+    LEVELS = (0.4, 0.3, 0.2, 0.1, 0.05)
+    VALUE = "factor"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        return F.contrast(unit, value), {}
+
+
+class GrayscaleParams(SeverityParams):
+    amount: float | None = Field(None, ge=0, le=1, description="1 = fully gray.")
+
+
+@register("grayscale")
+class Grayscale(GradedImageCorruption):
+    """Colour loss: blend toward luma by 0.2, 0.4, 0.6, 0.8, 1.0; the mode is kept."""
+
+    Params = GrayscaleParams
+    LEVELS = (0.2, 0.4, 0.6, 0.8, 1.0)
+    VALUE = "amount"
+
+    def degrade(
+        self, unit: np.ndarray, value: float, ctx: Context
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        return F.desaturate(unit, value), {}
