@@ -49,8 +49,8 @@ def test_rerun_is_byte_identical_and_refuses_to_overwrite(tmp_path):
     args = ["corrupt", "--demo", "--config", str(ROOT / "examples/configs/paper_ri.yaml")]
     assert main([*args, "--out", str(tmp_path / "a")]) == 0
     assert main([*args, "--out", str(tmp_path / "b"), "--num-proc", "2"]) == 0
-    a = load_from_disk(str(tmp_path / "a"))
-    b = load_from_disk(str(tmp_path / "b"))
+    a = load_from_disk(str(tmp_path / "a" / "dataset"))
+    b = load_from_disk(str(tmp_path / "b" / "dataset"))
     assert a["hallucue"] == b["hallucue"]
     assert [x.tobytes() for x in a["image"]] == [x.tobytes() for x in b["image"]]
     assert main([*args, "--out", str(tmp_path / "a")]) == 2
@@ -137,6 +137,25 @@ def test_list_and_entry_point():
     )
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert {"blank_image", "random_image", "remove_text"} <= set(names)
+
+
+def test_preview_draws_every_image_corruption(tmp_path):
+    from PIL import Image
+
+    from hallucue_corrupt.preview import gallery_rows
+
+    out = tmp_path / "g.png"
+    assert main(["preview", "--out", str(out), "--cell", "32"]) == 0
+    img = Image.open(out)
+    rows = gallery_rows()
+    assert img.size == (150 + 6 * 32, 20 + len(rows) * 32)
+    names = {row[0].name for row in rows}
+    assert {"blank_image", "random_image", "gaussian_noise", "drop_image"} <= names
+    assert "remove_text" not in names
+    cfg = tmp_path / "p.yaml"
+    hc.Pipeline([hc.make("gaussian_blur"), hc.make("remove_text")]).to_config(cfg)
+    assert main(["preview", "--config", str(cfg), "--out", str(out), "--cell", "32"]) == 0
+    assert Image.open(out).size == (150 + 6 * 32, 20 + 32)
 
 
 def test_examples_run(tmp_path):

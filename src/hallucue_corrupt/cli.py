@@ -53,7 +53,6 @@ def _parser() -> argparse.ArgumentParser:
         "--config", help="pipeline whose corruptions to show (default: all image ones)"
     )
     prev.add_argument("--out", required=True, help="PNG file to write")
-    prev.add_argument("--rows", type=int, default=3, help="demo samples shown (rows)")
     prev.add_argument("--cell", type=int, default=128, help="cell size in pixels")
     return parser
 
@@ -169,9 +168,9 @@ def _preview(args: argparse.Namespace) -> int:
     from .preview import gallery
 
     corruptions = Pipeline.from_config(args.config).corruptions if args.config else None
-    if args.rows < 1 or args.cell < 16:
-        raise CLIError("--rows must be >= 1 and --cell >= 16")
-    image = gallery(load_demo(), corruptions, rows=args.rows, cell=args.cell)
+    if args.cell < 16:
+        raise CLIError("--cell must be >= 16")
+    image = gallery(load_demo(), corruptions, cell=args.cell)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     image.save(out, format="PNG", optimize=True)
