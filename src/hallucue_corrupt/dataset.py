@@ -61,6 +61,7 @@ class MapFunction:
         self.record_column = record_column
         self.keep_original = keep_original
         self.pool = as_pool(pool, image_column, key_column) if pipeline.needs_pool else None
+        self.touched = pipeline.fields_used(image_column, text_column)
         universe = dataset if dataset is not None else pool
         keys: Any = None
         if num_rows is not None:
@@ -75,10 +76,10 @@ class MapFunction:
 
     @property
     def columns(self) -> list[str]:
-        """The columns this function returns."""
-        touched = [c for c in (self.image_column, self.text_column) if c is not None]
-        originals = [original_column(c) for c in touched] if self.keep_original else []
-        return [*touched, *originals, self.record_column]
+        """The columns this function returns: the fields it corrupts (others are neither read
+        nor rewritten), their originals if kept, and the record."""
+        originals = [original_column(c) for c in self.touched] if self.keep_original else []
+        return [*self.touched, *originals, self.record_column]
 
     def __call__(
         self, examples: Mapping[str, Any], indices: Any = None
@@ -96,9 +97,7 @@ class MapFunction:
             return self._row(examples, keys)
         out: dict[str, list[Any]] = {c: [] for c in self.columns}
         for i, key in enumerate(keys):
-            row = {
-                c: examples[c][i] for c in (self.image_column, self.text_column) if c is not None
-            }
+            row = {c: examples[c][i] for c in self.touched}
             for column, value in self._row(row, key).items():
                 out[column].append(value)
         return out
@@ -106,12 +105,11 @@ class MapFunction:
     def _row(self, row: Mapping[str, Any], key: Any) -> dict[str, Any]:
         from .records import dumps
 
-        touched = [c for c in (self.image_column, self.text_column) if c is not None]
-        for column in touched:
+        for column in self.touched:
             if column not in row:
                 raise FieldError(f"sample {key!r}: no column {column!r}")
         new, record = self.pipeline.apply(
-            {c: row[c] for c in touched},
+            {c: row[c] for c in self.touched},
             key=key,
             image_column=self.image_column,
             text_column=self.text_column,
@@ -120,9 +118,9 @@ class MapFunction:
             selection=self.selection,
             encode_images=True,
         )
-        result = {c: new[c] for c in touched}
+        result = {c: new[c] for c in self.touched}
         if self.keep_original:
-            result.update({original_column(c): row[c] for c in touched})
+            result.update({original_column(c): row[c] for c in self.touched})
         result[self.record_column] = dumps(record)
         return result
 
@@ -187,7 +185,7 @@ def corrupt_dataset(
         raise FieldError(f"no column {missing[0]!r} in the dataset (columns: {columns})")
     new_columns = [record_column]
     if keep_original:
-        new_columns += [original_column(c) for c in (image_column, text_column) if c is not None]
+        new_columns += [original_column(c) for c in pipeline.fields_used(image_column, text_column)]
     clash = [c for c in new_columns if c in columns]
     if clash:
         raise ValueError(

@@ -9,6 +9,7 @@ as its bytes, which is what keeps a ``datasets.map`` over images near the cost o
 from __future__ import annotations
 
 import io
+import struct
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -39,12 +40,25 @@ def is_image_value(value: Any) -> bool:
     return isinstance(value, dict) and ("bytes" in value or "path" in value)
 
 
+#: Modes PNG can hold; others (CMYK, I, F, YCbCr...) are written as TIFF, as ``datasets``
+#: itself does when it encodes such images.
+PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
+
+
 def encode_png(image: Image.Image) -> bytes:
-    """PNG bytes with no timestamps or metadata: equal pixels give equal bytes."""
+    """Lossless bytes with no timestamps or metadata, so equal pixels give equal bytes:
+    PNG where the mode allows, TIFF otherwise (CMYK, I, F)."""
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    if image.mode in PNG_MODES:
+        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    else:
+        image.save(buf, format="TIFF")
     return buf.getvalue()
 
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: (bit depth, colour type) of 8-bit PNGs to the mode PIL opens them in.
+_PNG_MODES = {(8, 0): "L", (8, 2): "RGB", (8, 3): "P", (8, 4): "LA", (8, 6): "RGBA"}
 
 _GRAY_MODES = {"b": "1", "u1": "L", "u2": "I;16", "i": "I", "u": "I", "f": "F"}
 
@@ -111,6 +125,16 @@ class ImageRef:
         except Exception as exc:  # PIL raises several types for bad bytes
             raise MediaError(f"cannot decode image bytes: {exc}") from exc
 
+    @cached_property
+    def _png_header(self) -> tuple[tuple[int, int], str] | None:
+        """Size and mode read straight from an 8-bit PNG's IHDR chunk (no PIL object)."""
+        data = self.data
+        if len(data) < 29 or data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR":
+            return None
+        width, height = struct.unpack(">II", data[16:24])
+        mode = _PNG_MODES.get((data[24], data[25]))
+        return ((width, height), mode) if mode and width and height else None
+
     @property
     def size(self) -> tuple[int, int]:
         """(width, height)."""
@@ -118,7 +142,8 @@ class ImageRef:
             return (int(self.value.width), int(self.value.height))
         if self.kind == "array":
             return (int(self.value.shape[1]), int(self.value.shape[0]))
-        return self._header.size
+        header = self._png_header
+        return header[0] if header else self._header.size
 
     @property
     def mode(self) -> str:
@@ -127,17 +152,20 @@ class ImageRef:
             return str(self.value.mode)
         if self.kind == "array":
             return _array_mode(self.value)
-        return str(self._header.mode)
+        header = self._png_header
+        return header[1] if header else str(self._header.mode)
 
     @property
     def format(self) -> str | None:
         """The encoded format (``PNG``, ``JPEG``...) or None for in-memory images."""
         if self.kind in ("pil", "array"):
             return getattr(self.value, "format", None)
-        return self._header.format
+        return "PNG" if self._png_header else self._header.format
 
-    def pil(self) -> Image.Image:
-        """The decoded PIL image (a copy for encoded inputs, the object itself for PIL)."""
+    def pil(self, lazy: bool = False) -> Image.Image:
+        """The PIL image: the object itself for PIL input, a new image otherwise. With
+        ``lazy`` an encoded image is opened but its pixels are decoded on first use, as
+        ``datasets`` does."""
         if self.kind == "pil":
             return cast(Image.Image, self.value)
         if self.kind == "array":
@@ -147,7 +175,8 @@ class ImageRef:
             return Image.fromarray(np.ascontiguousarray(arr))
         try:
             img = Image.open(io.BytesIO(self.data))
-            img.load()
+            if not lazy:
+                img.load()
         except Exception as exc:
             raise MediaError(f"cannot decode image bytes: {exc}") from exc
         return img
@@ -172,7 +201,7 @@ class ImageRef:
         out = result if isinstance(result, ImageRef) else ImageRef(result)
         kind = kind or self.kind
         if kind == "pil":
-            return out.pil()
+            return out.pil(lazy=True)
         if kind == "array":
             arr = out.array()
             if self.kind == "array" and self.value.ndim == 3 and arr.ndim == 2:

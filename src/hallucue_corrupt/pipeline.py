@@ -6,6 +6,7 @@ sample's fate never depends on call order, worker count or row order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -202,7 +203,7 @@ class Pipeline:
             cfg["corruptions"] = [_with_severity(c, severity) for c in cfg["corruptions"]]
         return Pipeline.from_config(cfg)
 
-    @property
+    @functools.cached_property
     def config_hash(self) -> str:
         """A short hash of the config, written into every record to group rows by run."""
         return hashlib.sha256(records.dumps(self.to_config()).encode()).hexdigest()[:12]
@@ -438,30 +439,51 @@ class Pipeline:
     @staticmethod
     def _placeholder_state(
         row: Mapping[str, Any], image_column: str | None, text_column: str | None
-    ) -> tuple[int, int] | None:
-        if image_column is None or text_column is None:
-            return None
-        if image_column not in row or text_column not in row:
-            return None
-        return count_images(row[image_column]), count_text_placeholders(row[text_column])
+    ) -> tuple[int | None, int | None]:
+        """(images, placeholders) of a row; None for a field the row does not carry."""
+        images = marks = None
+        if image_column is not None and image_column in row:
+            images = count_images(row[image_column])
+        if text_column is not None and text_column in row:
+            marks = count_text_placeholders(row[text_column])
+        return images, marks
 
     def _check_placeholders(
         self,
-        before: tuple[int, int] | None,
+        before: tuple[int | None, int | None],
         out: Mapping[str, Any],
         image_column: str | None,
         text_column: str | None,
         key: Any,
     ) -> None:
-        """Rows whose placeholders matched their images must still match after."""
-        if before is None or before[0] != before[1] or before[1] == 0:
-            return
-        after = self._placeholder_state(out, image_column, text_column)
-        if after is not None and after[0] != after[1]:
+        """Rows whose placeholders matched their images must still match after; when only
+        the text is at hand, its placeholder count must not change."""
+        images, marks = self._placeholder_state(out, image_column, text_column)
+        if before[0] is not None and before[1] is not None:
+            if before[0] == before[1] > 0 and images != marks:
+                raise FieldError(
+                    f"sample {canonical_key(key)!r}: {marks} image placeholders in "
+                    f"{text_column!r} but {images} images in {image_column!r} after corruption"
+                )
+        elif before[1] is not None and marks != before[1]:
             raise FieldError(
-                f"sample {canonical_key(key)!r}: {after[1]} image placeholders in {text_column!r} "
-                f"but {after[0]} images in {image_column!r} after corruption"
+                f"sample {canonical_key(key)!r}: a text corruption changed the image placeholders "
+                f"in {text_column!r} from {before[1]} to {marks}"
             )
+
+    def fields_used(self, image_column: str | None, text_column: str | None) -> list[str]:
+        """The columns this pipeline reads and writes, of those given: images when a
+        corruption needs them, text when one needs it or may fix its placeholders."""
+        needs = self.requirements()
+        fixes_text = any(
+            isinstance(leaf, SampleCorruption) for c in self.corruptions for leaf in leaves(c)
+        )
+        used = []
+        if image_column is not None and "image" in needs:
+            used.append(image_column)
+        if text_column is not None and ("text" in needs or fixes_text):
+            used.append(text_column)
+        return used
 
     def map_fn(
         self,

@@ -1,0 +1,1 @@
+"""Benchmarks for hallucue_corrupt: ``python -m benchmarks --help``."""
