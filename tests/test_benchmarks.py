@@ -13,14 +13,40 @@ def test_benchmark_runs_and_reports(tmp_path):
     out = tmp_path / "bench.json"
     md = tmp_path / "perf.md"
     subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--n", "24", "--size", "32", "--repeats", "1",
-         "--sections", "map,collate,peers", "--kind", "smooth", "--cache", str(tmp_path / "c"),
-         "--json", str(out), "--write", str(md)],
-        cwd=ROOT, check=True, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--n",
+            "24",
+            "--size",
+            "32",
+            "--repeats",
+            "1",
+            "--sections",
+            "map,collate,peers",
+            "--kind",
+            "smooth",
+            "--cache",
+            str(tmp_path / "c"),
+            "--json",
+            str(out),
+            "--write",
+            str(md),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     results = json.loads(out.read_text())
     assert {r["corruption"] for r in results["map"]} == {
-        "blank_image", "random_image", "remove_text", "gaussian_noise"}
+        "blank_image",
+        "random_image",
+        "remove_text",
+        "gaussian_noise",
+    }
     assert all(r["identity_s"] > 0 and r["corrupt_s"] > 0 for r in results["map"])
     assert {r["corruption"] for r in results["collate"]} == {"blank_image", "random_image"}
     assert results["peers"][0]["images_per_s"]["hallucue_corrupt"] > 0

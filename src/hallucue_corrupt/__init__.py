@@ -16,6 +16,7 @@ from .base import (
     SampleCorruption,
     TextCorruption,
 )
+from .collator import CorruptingCollator
 from .compose import OneOf, SomeOf
 from .dataset import MapFunction, corrupt_dataset
 from .demo import load_demo
@@ -28,6 +29,7 @@ from .schedule import Schedule
 
 __all__ = [
     "Context",
+    "CorruptingCollator",
     "Corruption",
     "DatasetPool",
     "FieldError",
