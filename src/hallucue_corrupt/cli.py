@@ -127,12 +127,18 @@ def _corrupt(args: argparse.Namespace) -> int:
             log_path=tmp / "records.jsonl",
         )
         result.save_to_disk(str(tmp / "dataset"))
-        splits = result if hasattr(result, "keys") else {"data": result}
+        # summaries come from the logs, which keep the rows on_error="skip" dropped
+        logs = {"data": tmp / "records.jsonl"} if not hasattr(result, "keys") else {
+            name: tmp / f"records.{name}.jsonl" for name in result
+        }
         summary = {
             "input": "<demo>" if args.demo else str(args.input),
             "pipeline": pipe.to_config(),
             "columns": {"image": image_column, "text": text_column, "key": key_column},
-            "splits": {name: summarize(split["hallucue"]) for name, split in splits.items()},
+            "splits": {
+                name: summarize(log.read_text(encoding="utf-8").splitlines())
+                for name, log in logs.items()
+            },
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         if out.exists():
@@ -145,11 +151,13 @@ def _corrupt(args: argparse.Namespace) -> int:
         per = ", ".join(
             f"{k} {v['applied']}/{v['attempted']}" for k, v in stats["corruptions"].items()
         )
+        if stats["errors"]:
+            per += f"; {stats['errors']} errors, {stats['skipped']} rows skipped"
         print(
             f"{name}: {stats['applied']}/{stats['rows']} rows corrupted "
             f"(effective ratio {stats['effective_ratio']:.3f}; {per})"
         )
-    print(f"wrote {out}/dataset, {out}/summary.json, {out}/records.jsonl")
+    print(f"wrote {out}/dataset, {out}/summary.json and the records log(s) in {out}")
     return 0
 
 

@@ -7,6 +7,7 @@ features equal the input's plus the record column (and ``*_original`` copies on 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,10 @@ from .features import with_decode
 from .fields import FieldError
 from .pipeline import Pipeline
 from .pool import as_pool
-from .records import write_jsonl
+from .records import loads, write_jsonl
+from .seeding import canonical_key
+
+logger = logging.getLogger("hallucue_corrupt")
 
 __all__ = ["MapFunction", "corrupt_dataset", "original_column"]
 
@@ -68,6 +72,8 @@ class MapFunction:
             keys = range(num_rows)
         elif universe is not None and hasattr(universe, "column_names"):
             keys = universe[key_column] if key_column else range(len(universe))
+            if key_column:
+                _check_unique(keys, key_column)
         self.epoch = pipeline.epoch if epoch is None else epoch
         needs_keys = pipeline.selection_mode == "exact" and 0 < pipeline.ratio < 1
         self.selection = pipeline.select(keys if needs_keys else None, epoch=self.epoch)
@@ -123,6 +129,19 @@ class MapFunction:
             result.update({original_column(c): row[c] for c in self.touched})
         result[self.record_column] = dumps(record)
         return result
+
+
+def _check_unique(keys: list[Any], column: str) -> None:
+    """Sample keys must be unique: a duplicate would share its twin's draws and break
+    exact ratios."""
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        canon = canonical_key(key)
+        if canon in seen:
+            raise FieldError(
+                f"row {i}: key column {column!r} repeats the id {canon!r}; ids must be unique"
+            )
+        seen.add(canon)
 
 
 def corrupt_dataset(
@@ -229,4 +248,21 @@ def corrupt_dataset(
                 out = out.cast_column(column, dataset.features[image_column])
     if log_path is not None:
         write_jsonl(out[record_column], log_path)
+    if pipeline.on_error == "skip":
+        out = _drop_skipped(out, record_column)
     return out
+
+
+def _drop_skipped(dataset: Dataset, record_column: str) -> Dataset:
+    """Rows whose corruption failed under ``on_error="skip"``, removed and counted."""
+    keep = [not loads(r).get("skipped") for r in dataset[record_column]]
+    dropped = keep.count(False)
+    if dropped:
+        logger.warning(
+            "hallucue: skipped %d of %d rows whose corruption failed (on_error='skip'); "
+            "their errors are in the log",
+            dropped,
+            len(keep),
+        )
+        dataset = dataset.select([i for i, k in enumerate(keep) if k])
+    return dataset

@@ -45,8 +45,8 @@ def count_images(value: Any) -> int:
 def _text_slots(value: Any, column: str) -> Iterator[tuple[str, Callable[[Any, str], None], str]]:
     """Yield (where, setter, text) for each corruptible text of a messages value."""
     for m, message in enumerate(value):
-        if not isinstance(message, dict) or "content" not in message:
-            raise FieldError(f"{column}[{m}] is not a chat message with 'content'")
+        if not isinstance(message, dict) or "content" not in message or "role" not in message:
+            raise FieldError(f"{column}[{m}] is not a chat message with 'role' and 'content'")
         if message.get("role") not in TEXT_ROLES:
             continue
         content = message["content"]
@@ -91,10 +91,10 @@ def map_texts(value: Any, column: str, fn: Callable[[str, str, int], str]) -> An
 
 def count_text_placeholders(value: Any) -> int:
     """Image placeholders in a text field: ``<image>`` tokens plus ``{"type": "image"}`` parts."""
-    if value is None:
-        return 0
     if isinstance(value, str):
         return count_placeholders(value)
+    if not isinstance(value, list):
+        return 0  # None, or a value map_texts rejects with a clear error
     total = 0
     for message in value:
         content = message.get("content") if isinstance(message, dict) else None

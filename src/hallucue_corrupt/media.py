@@ -77,6 +77,17 @@ def _array_mode(array: np.ndarray) -> str:
     raise MediaError(f"unsupported image array: shape {array.shape}, dtype {array.dtype}")
 
 
+def _check_pixels(size: tuple[int, int]) -> None:
+    """Refuse decompression bombs: PIL's own limit (``Image.MAX_IMAGE_PIXELS``, doubled as
+    PIL does for its error), applied to headers read without PIL too."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None and size[0] * size[1] > 2 * limit:
+        raise MediaError(
+            f"image of {size[0]}x{size[1]} pixels exceeds the decompression-bomb limit "
+            f"({2 * limit} pixels; raise PIL.Image.MAX_IMAGE_PIXELS to allow it)"
+        )
+
+
 class ImageRef:
     """A read-only view of one image value that keeps track of the form it came in."""
 
@@ -143,7 +154,9 @@ class ImageRef:
         if self.kind == "array":
             return (int(self.value.shape[1]), int(self.value.shape[0]))
         header = self._png_header
-        return header[0] if header else self._header.size
+        size = header[0] if header else self._header.size
+        _check_pixels(size)
+        return size
 
     @property
     def mode(self) -> str:

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline", "Selection"]
 
 SelectionMode = Literal["exact", "bernoulli"]
+#: What a row whose corruption fails (broken image, bad field) becomes: ``raise`` stops with
+#: an error naming the sample and field; ``keep`` leaves the row unchanged with the error in
+#: its record; ``skip`` does the same and ``corrupt_dataset`` then drops it (counted).
+OnError = Literal["raise", "keep", "skip"]
 _SELECT = "__select__"
 
 
@@ -58,6 +62,7 @@ class PipelineConfig(BaseModel):
     epoch: int = Field(0, ge=0)
     corruptions: list[_CorruptionConfig] = Field(min_length=1)
     schedule: dict[Literal["ratio", "severity"], Schedule] | None = None
+    on_error: OnError = "raise"
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,7 @@ class Pipeline:
         selection: SelectionMode = "exact",
         epoch: int = 0,
         schedule: Mapping[str, Any] | None = None,
+        on_error: OnError = "raise",
     ) -> None:
         corruptions = list(corruptions)
         if not corruptions:
@@ -117,6 +123,7 @@ class Pipeline:
                 "epoch": epoch,
                 "corruptions": [c.to_dict() for c in corruptions],
                 "schedule": dict(schedule) if schedule else None,
+                "on_error": on_error,
             }
         )
         self.seed, self.ratio, self.selection_mode, self.epoch = (
@@ -126,6 +133,7 @@ class Pipeline:
             cfg.epoch,
         )
         self.schedule: dict[str, Schedule] = {str(k): v for k, v in (cfg.schedule or {}).items()}
+        self.on_error: OnError = cfg.on_error
 
     # -- config ---------------------------------------------------------------------------
     @staticmethod
@@ -150,6 +158,8 @@ class Pipeline:
         }
         if self.schedule:
             cfg["schedule"] = {k: v.model_dump(mode="json") for k, v in self.schedule.items()}
+        if self.on_error != "raise":
+            cfg["on_error"] = self.on_error
         if path is not None:
             path = Path(path)
             if path.suffix.lower() == ".json":
@@ -188,6 +198,7 @@ class Pipeline:
             selection=cfg.selection,
             epoch=cfg.epoch,
             schedule={str(k): v for k, v in (cfg.schedule or {}).items()},
+            on_error=cfg.on_error,
         )
 
     def at_step(self, step: int) -> Pipeline:
@@ -267,17 +278,26 @@ class Pipeline:
         pool = as_pool(pool, image_column)
         out = dict(row)
         entries: list[dict[str, Any]] = []
+        failure: dict[str, Any] = {}
         if selected:
             before = self._placeholder_state(row, image_column, text_column)
             columns = {"image": image_column, "text": text_column}
-            for index, corruption in enumerate(self.corruptions):
-                for leaf, via in self._expand(corruption, str(index), key, epoch, entries):
-                    n_before = len(entries)
-                    self._apply_leaf(leaf, out, columns, key, epoch, pool, entries, encode_images)
-                    if via:
-                        for entry in entries[n_before:]:
-                            entry["via"] = via
-            self._check_placeholders(before, out, image_column, text_column, key)
+            try:
+                for index, corruption in enumerate(self.corruptions):
+                    for leaf, via in self._expand(corruption, str(index), key, epoch, entries):
+                        n_before = len(entries)
+                        self._apply_leaf(
+                            leaf, out, columns, key, epoch, pool, entries, encode_images
+                        )
+                        if via:
+                            for entry in entries[n_before:]:
+                                entry["via"] = via
+                self._check_placeholders(before, out, image_column, text_column, key)
+            except FieldError as exc:
+                if self.on_error == "raise":
+                    raise
+                out, entries = dict(row), []  # the row stays exactly as it came
+                failure = {"error": str(exc), "skipped": self.on_error == "skip"}
         record = {
             "applied": any(e["applied"] for e in entries),
             "selected": selected,
@@ -287,6 +307,7 @@ class Pipeline:
             "version": __version__,
             "config_hash": self.config_hash,
             "corruptions": entries,
+            **failure,
         }
         return out, record
 

@@ -45,7 +45,7 @@ def summarize(records: Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:
     ``effective_ratio`` is applied / rows: below the requested ratio when a rule-based
     corruption (``remove_text``) did not fire on some selected samples.
     """
-    rows = selected = applied = 0
+    rows = selected = applied = errors = skipped = 0
     attempted: Counter[str] = Counter()
     fired: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -54,6 +54,8 @@ def summarize(records: Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:
         rows += 1
         selected += bool(rec.get("selected"))
         applied += bool(rec.get("applied"))
+        errors += "error" in rec
+        skipped += bool(rec.get("skipped"))
         for entry in rec.get("corruptions", []):
             attempted[entry["name"]] += 1
             if entry.get("applied"):
@@ -65,6 +67,8 @@ def summarize(records: Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:
         "selected": selected,
         "applied": applied,
         "effective_ratio": applied / rows if rows else 0.0,
+        "errors": errors,
+        "skipped": skipped,
         "corruptions": {
             name: {"attempted": attempted[name], "applied": fired[name]}
             for name in sorted(attempted)

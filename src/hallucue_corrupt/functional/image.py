@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ..media import ImageRef, ImageValue, encode_png
 
@@ -112,6 +112,8 @@ class Unit:
     alpha: np.ndarray | None = None
 
 
+_ORIENTATION = 0x0112  # the EXIF orientation tag
+
 _WORK_MODES = {
     "1": "L",
     "L": "L",
@@ -146,6 +148,8 @@ def to_unit(image: ImageRef) -> tuple[np.ndarray, Unit]:
             "array", image.mode, arr.dtype.str, arr.shape[2] if arr.ndim == 3 else 0, alpha
         )
     pil = image.pil()
+    if pil.getexif().get(_ORIENTATION, 1) != 1:
+        pil = ImageOps.exif_transpose(pil)  # pixels as they are shown; the tag is not kept
     mode = pil.mode
     alpha_img = None
     if mode in ("LA", "RGBA", "PA") or (mode == "P" and "transparency" in pil.info):
