@@ -166,6 +166,10 @@ class TextCorruption(Corruption):
             raise TypeError(f"{self.name}: text must be str, got {type(text).__name__}")
         new, info = self.corrupt(text, ctx)
         applied = bool(info.pop("applied", new != text))
+        if new == text and applied:  # e.g. two equal conditions swapped: nothing changed
+            applied = False
+        if not applied:
+            info.setdefault("reason", "no change: the result equals the input")
         return new, self._entry(applied, chars_before=len(text), chars_after=len(new), **info)
 
 

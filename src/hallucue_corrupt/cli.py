@@ -54,6 +54,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     prev.add_argument("--out", required=True, help="PNG file to write")
     prev.add_argument("--cell", type=int, default=128, help="cell size in pixels")
+
+    rep = sub.add_parser("report", help="accuracy under corruption from per-sample results")
+    rep.add_argument("results", help="results .jsonl, .parquet or .csv (id, correct, hallucue...)")
+    rep.add_argument("--out", required=True, help="folder for report.md/.html/.json and plots")
+    rep.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    rep.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+
+    ev = sub.add_parser(
+        "make-eval", help="write the clean and every corrupted variant of an eval set"
+    )
+    ev.add_argument("input", nargs="?", help="save_to_disk folder, .parquet or .jsonl")
+    ev.add_argument("--demo", action="store_true", help="use the bundled demo dataset")
+    ev.add_argument("--config", required=True, help="pipeline YAML/JSON")
+    ev.add_argument("--out", required=True, help="output folder (written atomically)")
+    ev.add_argument("--image-column", help="default: the first Image column")
+    ev.add_argument("--text-column", help=f"default: the first of {', '.join(TEXT_COLUMN_NAMES)}")
+    ev.add_argument(
+        "--key-column", help="id column shared by all variants (default: id if present)"
+    )
+    ev.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     return parser
 
 
@@ -128,9 +148,11 @@ def _corrupt(args: argparse.Namespace) -> int:
         )
         result.save_to_disk(str(tmp / "dataset"))
         # summaries come from the logs, which keep the rows on_error="skip" dropped
-        logs = {"data": tmp / "records.jsonl"} if not hasattr(result, "keys") else {
-            name: tmp / f"records.{name}.jsonl" for name in result
-        }
+        logs = (
+            {"data": tmp / "records.jsonl"}
+            if not hasattr(result, "keys")
+            else {name: tmp / f"records.{name}.jsonl" for name in result}
+        )
         summary = {
             "input": "<demo>" if args.demo else str(args.input),
             "pipeline": pipe.to_config(),
@@ -186,6 +208,51 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import load_results, write_report
+
+    report = write_report(
+        load_results(args.results), args.out, seed=args.seed, n_boot=args.bootstrap
+    )
+    for key, cell in report["accuracy"].items():
+        print(f"{key:40s} {100 * cell['accuracy']:6.1f}%  (n={cell['n']})")
+    print(f"wrote {args.out}/report.md, report.html, report.json")
+    return 0
+
+
+def _make_eval(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+    from .evalsets import write_eval_variants
+    from .loading import load_input
+    from .pipeline import Pipeline
+
+    if args.demo == bool(args.input):
+        raise CLIError("give an INPUT dataset or --demo (one of them)")
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        raise CLIError(f"{str(out)!r} exists and is not empty; pass --overwrite")
+    pipe = Pipeline.from_config(args.config)
+    ds = load_demo() if args.demo else load_input(args.input)
+    image_column, text_column = _columns(args, ds, pipe)
+    key_column = args.key_column or ("id" if "id" in ds.column_names else None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        manifest = write_eval_variants(
+            ds, pipe, tmp, image_column=image_column, text_column=text_column, key_column=key_column
+        )
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    for name, info in manifest["variants"].items():
+        print(f"{name:30s} {info['rows']} rows, {info['applied']} corrupted")
+    print(f"wrote {len(manifest['variants'])} variants and manifest.json to {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hallucue`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -196,6 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list()
         if args.command == "preview":
             return _preview(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "make-eval":
+            return _make_eval(args)
         return _corrupt(args)
     except KeyboardInterrupt:
         print("hallucue: interrupted", file=sys.stderr)
