@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -70,6 +71,6 @@ def build(n: int, size: int, cache: Path, kind: str = "noise") -> Dataset:
             "answer": Value("string"),
         }
     )
-    ds = Dataset.from_generator(rows, features=features, cache_dir=str(cache / "gen"))
-    ds.save_to_disk(str(path))
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:  # the generator's copy is not kept
+        Dataset.from_generator(rows, features=features, cache_dir=tmp).save_to_disk(str(path))
     return load_from_disk(str(path))

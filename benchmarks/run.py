@@ -36,6 +36,23 @@ from .data import build, smooth_png
 TARGETS = {"blank_image": 0.5, "random_image": 0.5, "remove_text": 1.05, "gaussian_noise": 1.3}
 
 
+def free_map_outputs() -> None:
+    """Delete the outputs of finished maps: with caching disabled, ``datasets`` keeps every
+    result in one temporary folder until the process exits (GBs over a benchmark run)."""
+    import gc
+    import shutil
+
+    from datasets.fingerprint import get_temporary_cache_files_directory
+
+    gc.collect()
+    folder = Path(get_temporary_cache_files_directory())
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 def median_time(fn: Callable[[], Any], repeats: int) -> float:
     """The median wall time of ``repeats`` calls."""
     times = []
@@ -65,12 +82,14 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
                 ds, pipe, num_proc=procs, **columns
             )
         jobs["identity"]()  # warm-up: the dataset's pages are in memory for every job
+        free_map_outputs()
         times: dict[str, list[float]] = {name: [] for name in jobs}
         for _ in range(repeats):
             for name, job in jobs.items():
                 start = time.perf_counter()
                 job()
                 times[name].append(time.perf_counter() - start)
+                free_map_outputs()
         identity = statistics.median(times["identity"])
         for name in TARGETS:
             t = statistics.median(times[name])

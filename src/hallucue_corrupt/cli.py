@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,19 +113,41 @@ def _columns(args: argparse.Namespace, ds: Any, pipe: Any) -> tuple[str | None, 
     return image, text
 
 
-def _corrupt(args: argparse.Namespace) -> int:
-    from .dataset import corrupt_dataset
+def _input(args: argparse.Namespace) -> Any:
+    """The dataset named by INPUT or --demo (exactly one), after checking --out is free."""
     from .demo import load_demo
     from .loading import load_input
-    from .records import summarize
 
     if args.demo == bool(args.input):
         raise CLIError("give an INPUT dataset or --demo (one of them)")
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         raise CLIError(f"{str(out)!r} exists and is not empty; pass --overwrite")
+    return load_demo() if args.demo else load_input(args.input)
+
+
+@contextlib.contextmanager
+def _atomic_dir(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` that replaces it only if the block succeeds:
+    an interrupted or failed run leaves no partial output."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _corrupt(args: argparse.Namespace) -> int:
+    from .dataset import corrupt_dataset
+    from .records import summarize
+
+    ds = _input(args)
     pipe = _pipeline(args)
-    ds = load_demo() if args.demo else load_input(args.input)
     key_column = args.key_column or ("id" if args.demo else None)
     image_column, text_column = _columns(args, ds, pipe)
     print(f"pipeline: {json.dumps(pipe.to_config())}", file=sys.stderr)
@@ -132,10 +155,8 @@ def _corrupt(args: argparse.Namespace) -> int:
         f"columns: image={image_column} text={text_column} key={key_column or '<row index>'}",
         file=sys.stderr,
     )
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    out = Path(args.out)
+    with _atomic_dir(out) as tmp:
         result = corrupt_dataset(
             ds,
             pipe,
@@ -163,12 +184,6 @@ def _corrupt(args: argparse.Namespace) -> int:
             },
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     for name, stats in summary["splits"].items():
         per = ", ".join(
             f"{k} {v['applied']}/{v['attempted']}" for k, v in stats["corruptions"].items()
@@ -221,32 +236,18 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _make_eval(args: argparse.Namespace) -> int:
-    from .demo import load_demo
     from .evalsets import write_eval_variants
-    from .loading import load_input
     from .pipeline import Pipeline
 
-    if args.demo == bool(args.input):
-        raise CLIError("give an INPUT dataset or --demo (one of them)")
-    out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        raise CLIError(f"{str(out)!r} exists and is not empty; pass --overwrite")
+    ds = _input(args)
     pipe = Pipeline.from_config(args.config)
-    ds = load_demo() if args.demo else load_input(args.input)
     image_column, text_column = _columns(args, ds, pipe)
     key_column = args.key_column or ("id" if "id" in ds.column_names else None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    out = Path(args.out)
+    with _atomic_dir(out) as tmp:
         manifest = write_eval_variants(
             ds, pipe, tmp, image_column=image_column, text_column=text_column, key_column=key_column
         )
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     for name, info in manifest["variants"].items():
         print(f"{name:30s} {info['rows']} rows, {info['applied']} corrupted")
     print(f"wrote {len(manifest['variants'])} variants and manifest.json to {out}")

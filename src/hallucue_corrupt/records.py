@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dumps", "loads", "summarize", "write_jsonl"]
+__all__ = ["dumps", "label", "loads", "summarize", "write_jsonl"]
 
 
 def dumps(record: Mapping[str, Any]) -> str:
@@ -37,6 +37,15 @@ def loads(value: str | Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(result, dict):
         raise ValueError(f"not a hallucue record: {value!r:.80}")
     return result
+
+
+def label(record: str | Mapping[str, Any] | None) -> str:
+    """``clean`` (no record, or nothing applied) or the applied corruption names joined by
+    ``+`` in pipeline order: the group a sample's results are reported under."""
+    if record is None or record == "":
+        return "clean"
+    names = [e["name"] for e in loads(record).get("corruptions", []) if e.get("applied")]
+    return "+".join(dict.fromkeys(names)) or "clean"
 
 
 def summarize(records: Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:

@@ -20,14 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .records import loads
+from . import records
 
 __all__ = [
     "GRID",
     "IMAGE_REMOVING",
     "bootstrap_ci",
     "build_report",
-    "label_of",
     "load_results",
     "write_report",
 ]
@@ -48,15 +47,6 @@ GRID = {
     "S7": ("corrupted", "clean", "test"),
     "S8": ("corrupted", "corrupted", "test"),
 }
-
-
-def label_of(record: Any) -> str:
-    """``clean`` or the applied corruption names joined by ``+``."""
-    if record is None or record == "":
-        return "clean"
-    rec = loads(record)
-    names = [e["name"] for e in rec.get("corruptions", []) if e.get("applied")]
-    return "+".join(dict.fromkeys(names)) or "clean"
 
 
 def load_results(path: str | Path) -> list[dict[str, Any]]:
@@ -137,7 +127,7 @@ def build_report(
     labelled = [
         {
             **row,
-            "_label": label_of(row.get(record_column)),
+            "_label": records.label(row.get(record_column)),
             "_benchmark": row.get("benchmark", row.get("split", "all")),
             "_model": row.get("model", row.get("checkpoint", "model")),
         }

@@ -21,12 +21,11 @@ from ..collator import CorruptingCollator
 from ..dataset import corrupt_dataset
 from ..functional.text import PLACEHOLDER
 from ..pipeline import Pipeline
-from ..records import loads
+from ..records import label as label_of
 
 __all__ = [
     "OnlineCorruption",
     "corrupt",
-    "corruption_label",
     "reward_by_corruption",
     "to_trl",
 ]
@@ -155,15 +154,6 @@ class OnlineCorruption:
         return _HallucueCallback()
 
 
-def corruption_label(record: Any) -> str:
-    """``clean``, or the applied corruption names joined by ``+`` (in pipeline order)."""
-    if record is None:
-        return "clean"
-    rec = loads(record)
-    names = [e["name"] for e in rec.get("corruptions", []) if e.get("applied")]
-    return "+".join(dict.fromkeys(names)) or "clean"
-
-
 def reward_by_corruption(
     reward_fn: Callable[..., list[float | None]],
     *,
@@ -185,21 +175,21 @@ def reward_by_corruption(
             raise KeyError(
                 f"reward_by_corruption: no {record_column!r} column reached the reward function"
             )
-        labels = [corruption_label(r) for r in records]
+        labels = [label_of(r) for r in records]
         log_metric = kwargs.get("log_metric")
         if log_metric is not None:
-            for label in sorted(set(labels)):
+            for group in sorted(set(labels)):
                 values = [
                     r
                     for r, lab in zip(rewards, labels, strict=True)
-                    if lab == label and r is not None
+                    if lab == group and r is not None
                 ]
                 if not values:
                     continue
-                log_metric(f"{prefix}/{label}/reward", sum(values) / len(values))
+                log_metric(f"{prefix}/{group}/reward", sum(values) / len(values))
                 if correct_threshold is not None:
                     hits = sum(v >= correct_threshold for v in values)
-                    log_metric(f"{prefix}/{label}/accuracy", hits / len(values))
+                    log_metric(f"{prefix}/{group}/accuracy", hits / len(values))
         log_extra = kwargs.get("log_extra")
         if log_labels and log_extra is not None:
             log_extra(f"{prefix}_corruption", labels)

@@ -17,7 +17,7 @@ validation files (``data.val_files``) stay clean unless ``data.hallucue.corrupt_
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,12 @@ from ..fields import FieldError
 from ..functional.text import PLACEHOLDER, count_placeholders
 from ..media import ImageRef
 from ..pipeline import Pipeline, Selection
-from ..records import dumps, loads
-from .trl import corruption_label
+from ..records import dumps, label, loads
 
 __all__ = [  # noqa: F822 - CorruptingRLHFDataset comes from the module __getattr__
     "CorruptingRLHFDataset",
     "compute_score",
+    "easyr1_rows",
     "record_of",
     "to_easyr1_parquet",
     "to_verl_parquet",
@@ -62,6 +62,16 @@ def _with_placeholders(text: str, n_images: int, row: int, column: str) -> str:
     )
 
 
+def _prepared(
+    dataset: Any, image_column: str, text_column: str
+) -> Iterator[tuple[int, dict[str, Any], list[dict[str, Any]], str]]:
+    """(index, raw row, verl image dicts, text with one placeholder per image) per row."""
+    raw = dataset.cast(with_decode(dataset.features, False, [image_column]))
+    for i, row in enumerate(raw):
+        images = _image_dicts(row[image_column], i, image_column)
+        yield i, row, images, _with_placeholders(row[text_column], len(images), i, text_column)
+
+
 def verl_rows(
     dataset: Any,
     *,
@@ -74,11 +84,8 @@ def verl_rows(
     record_column: str = "hallucue",
 ) -> list[dict[str, Any]]:
     """verl rows from a dataset (corrupted or not): one dict per row, in order."""
-    raw = dataset.cast(with_decode(dataset.features, False, [image_column]))
     rows = []
-    for i, row in enumerate(raw):
-        images = _image_dicts(row[image_column], i, image_column)
-        text = _with_placeholders(row[text_column], len(images), i, text_column)
+    for i, row, images, text in _prepared(dataset, image_column, text_column):
         extra = {"index": i, "split": split, "answer": row[answer_column]}
         if record_column in row:
             extra["hallucue"] = row[record_column]
@@ -95,18 +102,36 @@ def verl_rows(
     return rows
 
 
-def to_verl_parquet(
+def easyr1_rows(
     dataset: Any,
-    path: str | Path,
     *,
-    pipeline: Pipeline | None = None,
     image_column: str = "image",
     text_column: str = "problem",
     answer_column: str = "answer",
-    key_column: str | None = None,
-    **kwargs: Any,
+    record_column: str = "hallucue",
+) -> list[dict[str, Any]]:
+    """EasyR1's flat rows: ``problem`` (with ``<image>``), ``answer``, ``images``, and the
+    record column (EasyR1's reward does not see it; analysis does)."""
+    return [
+        {
+            "problem": text,
+            "answer": row[answer_column],
+            "images": images,
+            record_column: row.get(record_column),
+        }
+        for _, row, images, text in _prepared(dataset, image_column, text_column)
+    ]
+
+
+def _write_parquet(
+    rows_of: Callable[..., list[dict[str, Any]]],
+    dataset: Any,
+    path: str | Path,
+    pipeline: Pipeline | None,
+    key_column: str | None,
+    **columns: Any,
 ) -> Path:
-    """Write verl-ready parquet, corrupting first with ``pipeline`` when given."""
+    """Corrupt with ``pipeline`` when given, build the rows, write them as parquet."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -114,21 +139,28 @@ def to_verl_parquet(
         dataset = corrupt_dataset(
             dataset,
             pipeline,
-            image_column=image_column,
-            text_column=text_column,
+            image_column=columns.get("image_column", "image"),
+            text_column=columns.get("text_column", "problem"),
             key_column=key_column,
+            record_column=columns.get("record_column", "hallucue"),
         )
-    rows = verl_rows(
-        dataset,
-        image_column=image_column,
-        text_column=text_column,
-        answer_column=answer_column,
-        **kwargs,
-    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), path)
+    pq.write_table(pa.Table.from_pylist(rows_of(dataset, **columns)), path)
     return path
+
+
+def to_verl_parquet(
+    dataset: Any,
+    path: str | Path,
+    *,
+    pipeline: Pipeline | None = None,
+    key_column: str | None = None,
+    **options: Any,
+) -> Path:
+    """Write verl-ready parquet (see :func:`verl_rows` for ``options``), corrupting first
+    with ``pipeline`` when given."""
+    return _write_parquet(verl_rows, dataset, path, pipeline, key_column, **options)
 
 
 def to_easyr1_parquet(
@@ -136,42 +168,12 @@ def to_easyr1_parquet(
     path: str | Path,
     *,
     pipeline: Pipeline | None = None,
-    image_column: str = "image",
-    text_column: str = "problem",
-    answer_column: str = "answer",
     key_column: str | None = None,
-    record_column: str = "hallucue",
+    **options: Any,
 ) -> Path:
-    """Write EasyR1's flat parquet: ``problem`` (with ``<image>``), ``answer``, ``images``,
-    and the record column (EasyR1's reward does not see it; analysis does)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if pipeline is not None:
-        dataset = corrupt_dataset(
-            dataset,
-            pipeline,
-            image_column=image_column,
-            text_column=text_column,
-            key_column=key_column,
-            record_column=record_column,
-        )
-    raw = dataset.cast(with_decode(dataset.features, False, [image_column]))
-    rows = []
-    for i, row in enumerate(raw):
-        images = _image_dicts(row[image_column], i, image_column)
-        rows.append(
-            {
-                "problem": _with_placeholders(row[text_column], len(images), i, text_column),
-                "answer": row[answer_column],
-                "images": images,
-                record_column: row.get(record_column),
-            }
-        )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), path)
-    return path
+    """Write EasyR1's flat parquet (see :func:`easyr1_rows` for ``options``), corrupting
+    first with ``pipeline`` when given."""
+    return _write_parquet(easyr1_rows, dataset, path, pipeline, key_column, **options)
 
 
 def _plain(value: Any) -> Any:
@@ -321,9 +323,9 @@ def wrap_compute_score(
         )
         out = dict(result) if isinstance(result, Mapping) else {"score": float(result)}
         record = (extra_info or {}).get("hallucue")
-        label = corruption_label(record)
-        out["hallucue_corruption"] = label
-        out["hallucue_applied"] = 0.0 if label == "clean" else 1.0
+        name = label(record)
+        out["hallucue_corruption"] = name
+        out["hallucue_applied"] = 0.0 if name == "clean" else 1.0
         return out
 
     return wrapped

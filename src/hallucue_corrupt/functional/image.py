@@ -12,7 +12,28 @@ from PIL import Image, ImageOps
 
 from ..media import ImageRef, ImageValue, encode_png
 
-__all__ = ["FILLS", "blank", "mean_rgb", "mode_color", "resolve_fill"]
+__all__ = [
+    "FILLS",
+    "MODE_AFTER",
+    "Unit",
+    "blank",
+    "contrast",
+    "desaturate",
+    "downsample",
+    "from_unit",
+    "gaussian_blur",
+    "gaussian_noise",
+    "jpeg",
+    "mask_patches",
+    "mean_rgb",
+    "mode_color",
+    "occlude",
+    "patch_grid",
+    "psnr",
+    "resolve_fill",
+    "shuffle_patches",
+    "to_unit",
+]
 
 #: Named fills, as 8-bit RGB.
 FILLS: dict[str, tuple[int, int, int]] = {
