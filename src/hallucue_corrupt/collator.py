@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .pipeline import Pipeline, Selection
-from .pool import as_pool
 from .records import dumps
 
 __all__ = ["CorruptingCollator"]
@@ -56,9 +55,7 @@ class CorruptingCollator:
         self.paired = paired
         self.record_column = record_column
         self.record_as_json = record_as_json
-        self.pool = as_pool(pool, image_column, key_column) if pipeline.needs_pool else None
-        if pipeline.needs_pool and self.pool is None:
-            raise ValueError("random_image draws donors: pass pool= (the training dataset)")
+        self.pool = pipeline.donor_pool(pool, image_column, key_column)
         if keys is None and pool is not None and hasattr(pool, "column_names"):
             keys = pool[key_column] if key_column in pool.column_names else None
         self._keys = list(keys) if keys is not None else None

@@ -17,7 +17,6 @@ from datasets import Dataset, DatasetDict, Value
 from .features import with_decode
 from .fields import FieldError
 from .pipeline import Pipeline
-from .pool import as_pool
 from .records import loads, write_jsonl
 from .seeding import canonical_key
 
@@ -56,15 +55,13 @@ class MapFunction:
         for kind, names in pipeline.requirements().items():
             if given[kind] is None:
                 raise ValueError(f"{names[0]} needs the {kind} field: pass {kind}_column")
-        if pipeline.needs_pool and pool is None:
-            raise ValueError("random_image draws donors: pass pool= (usually the dataset itself)")
         self.pipeline = pipeline
         self.image_column = image_column
         self.text_column = text_column
         self.key_column = key_column
         self.record_column = record_column
         self.keep_original = keep_original
-        self.pool = as_pool(pool, image_column, key_column) if pipeline.needs_pool else None
+        self.pool = pipeline.donor_pool(pool, image_column, key_column)
         self.touched = pipeline.fields_used(image_column, text_column)
         universe = dataset if dataset is not None else pool
         keys: Any = None

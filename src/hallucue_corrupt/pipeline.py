@@ -224,6 +224,17 @@ class Pipeline:
         """Whether a corruption draws donors (``random_image``), so a pool must be given."""
         return any(leaf.needs_pool for c in self.corruptions for leaf in leaves(c))
 
+    def donor_pool(
+        self, pool: Any, image_column: str | None, key_column: str | None = None
+    ) -> Pool | None:
+        """The donor pool this pipeline draws from: ``pool`` as a :class:`Pool` (ranked by
+        ``key_column``) when a corruption needs donors, else None; an error if it is missing."""
+        if not self.needs_pool:
+            return None
+        if pool is None:
+            raise ValueError("random_image draws donors: pass pool= (usually the dataset itself)")
+        return as_pool(pool, image_column, key_column)
+
     def requirements(self) -> dict[str, list[str]]:
         """Field kind (``image``, ``text``) to the names of the corruptions that need it."""
         out: dict[str, list[str]] = {}
