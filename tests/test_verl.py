@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -170,3 +172,166 @@ def test_easyr1_parquet(tmp_path):
     table = pq.read_table(path).to_pylist()
     assert all(row["images"] == [] and "<image>" not in row["problem"] for row in table)
     assert [row["answer"] for row in table] == demo["answer"]
+
+
+def doc_overrides() -> list[tuple[str, str]]:
+    """The Hydra overrides of the verl command line in docs/adapters.md, as written there."""
+    doc = (Path(__file__).parents[1] / "docs" / "adapters.md").read_text()
+    block = re.search(r"```bash\n(python -m verl\.trainer\.main_ppo.*?)```", doc, re.S)
+    assert block, "docs/adapters.md has no verl command line"
+    tokens = [t for t in block.group(1).replace("\\\n", " ").split() if "=" in t]
+    return [(k, v) for k, v in (t.split("=", 1) for t in tokens)]
+
+
+def pixels(image: Any) -> bytes:
+    return image.convert("RGB").tobytes()
+
+
+def test_docs_command_line_runs_through_verl_config_datasets_and_reward_manager(tmp_path):
+    """The documented overrides, composed into verl's real ppo_trainer config, build the
+    corrupting train set (online random_image), a clean val set, and a reward manager whose
+    reward extras carry the corruption."""
+    pytest.importorskip("mathruler")  # verl's geometry3k scorer (the verl extra installs it)
+    import torch
+    from hydra import compose, initialize_config_module
+    from verl import DataProto
+    from verl.trainer.ppo.reward import load_reward_manager
+    from verl.utils.dataset.rl_dataset import collate_fn
+
+    demo = hc.load_demo()
+    source = "hiyouga/geometry3k"  # verl's default scorer for Geometry3K
+    train = verl_adapter.to_verl_parquet(demo, tmp_path / "train.parquet", data_source=source)
+    val = verl_adapter.to_verl_parquet(
+        demo.select(range(4)), tmp_path / "test.parquet", split="test", data_source=source
+    )
+    pipe_file = tmp_path / "pipe.yaml"
+    hc.Pipeline([hc.make("random_image")], ratio=0.5, seed=1).to_config(pipe_file)
+    ours = {
+        "data.train_files": str(train),
+        "data.val_files": str(val),
+        "+data.hallucue.pipeline": str(pipe_file),
+    }
+    documented = doc_overrides()
+    assert set(ours) <= {k for k, _ in documented}
+    overrides = [f"{k}={ours.get(k, v)}" for k, v in documented]
+    overrides.append(f"+data.cache_dir={tmp_path / 'cache'}")
+    with initialize_config_module(config_module="verl.trainer.config", version_base=None):
+        cfg = compose(config_name="ppo_trainer", overrides=overrides)
+
+    processor = build_processor()
+    tokenizer = processor.tokenizer
+    train_ds = create_rl_dataset(cfg.data.train_files, cfg.data, tokenizer, processor)
+    val_ds = create_rl_dataset(cfg.data.val_files, cfg.data, tokenizer, processor, is_train=False)
+    assert type(train_ds).__name__ == "CorruptingRLHFDataset" and len(train_ds) == len(demo)
+    assert all("hallucue" not in val_ds[i]["extra_info"] for i in range(len(val_ds)))
+
+    originals = [pixels(image) for image in demo["image"]]
+    rows = [train_ds[i] for i in range(len(train_ds))]
+    applied = 0
+    for i, row in enumerate(rows):
+        rec = verl_adapter.record_of(row["extra_info"])
+        assert rec["key"] == str(i)
+        (image,) = image_parts(row["raw_prompt"])
+        if rec["applied"]:
+            applied += 1
+            donor = rec["corruptions"][0]["donor_key"]
+            assert donor != str(i) and pixels(image) == originals[int(donor)]
+        else:
+            assert pixels(image) == originals[i]
+    assert applied == round(0.5 * len(demo))
+
+    # verl's reward manager on these rows, with completions standing in for a rollout:
+    # even rows answer right, odd rows wrong (geometry3k: 0.9 * accuracy + 0.1 * format)
+    batch = collate_fn(rows)
+    texts = [
+        f"<think>x</think> \\boxed{{{r['reward_model']['ground_truth'] if i % 2 == 0 else 'none'}}}"
+        for i, r in enumerate(rows)
+    ]
+    ids = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    width, prompt_len = max(map(len, ids)), 2
+    responses = torch.full((len(rows), width), tokenizer.pad_token_id)
+    mask = torch.zeros(len(rows), prompt_len + width, dtype=torch.long)
+    for i, seq in enumerate(ids):
+        responses[i, : len(seq)] = torch.tensor(seq)
+        mask[i, : prompt_len + len(seq)] = 1
+    batch.update(
+        prompts=torch.zeros(len(rows), prompt_len, dtype=torch.long),
+        responses=responses,
+        attention_mask=mask,
+    )
+    data = DataProto.from_single_dict(batch)
+    manager = load_reward_manager(cfg, tokenizer)
+    results = [  # on the loop the manager runs its scorer from, as verl's reward loop does
+        manager.loop.run_until_complete(manager.run_single(data[i : i + 1]))
+        for i in range(len(rows))
+    ]
+    for i, (row, result) in enumerate(zip(rows, results, strict=True)):
+        extra = result["reward_extra_info"]
+        assert extra["hallucue_corruption"] == hc.records.label(row["extra_info"]["hallucue"])
+        assert extra["hallucue_applied"] == float(
+            verl_adapter.record_of(row["extra_info"])["applied"]
+        )
+        assert result["reward_score"] == pytest.approx(1.0 if i % 2 == 0 else 0.1)
+    assert {r["reward_extra_info"]["hallucue_corruption"] for r in results} == {
+        "clean",
+        "random_image",
+    }
+
+
+def custom_config(tmp_path: Any, train: Any, val: Any, **hallucue: Any) -> Any:
+    pipe_file = tmp_path / "pipe.yaml"
+    hc.Pipeline([hc.make("blank_image")]).to_config(pipe_file)
+    return data_config(
+        tmp_path,
+        train_files=train,
+        val_files=val,
+        custom_cls={
+            "path": "pkg://hallucue_corrupt.adapters.verl",
+            "name": "CorruptingRLHFDataset",
+        },
+        hallucue={"pipeline": str(pipe_file), **hallucue},
+    )
+
+
+def test_custom_cls_tells_validation_from_list_valued_files(tmp_path):
+    demo = hc.load_demo()
+    a = str(verl_adapter.to_verl_parquet(demo.select(range(3)), tmp_path / "a.parquet"))
+    b = str(verl_adapter.to_verl_parquet(demo.select(range(3, 6)), tmp_path / "b.parquet"))
+    val = str(verl_adapter.to_verl_parquet(demo.select(range(2)), tmp_path / "val.parquet"))
+    config = custom_config(tmp_path, [a], [val])  # Hydra lists arrive as ListConfig
+    processor = build_processor()
+    val_ds = create_rl_dataset(config.val_files, config, processor.tokenizer, processor)
+    assert all("hallucue" not in val_ds[i]["extra_info"] for i in range(len(val_ds)))
+    train_ds = create_rl_dataset(config.train_files, config, processor.tokenizer, processor)
+    assert all(is_white(image_parts(train_ds[i]["raw_prompt"])[0]) for i in range(len(train_ds)))
+
+    # two files that both number their rows from 0: the shared ids are an error naming the row
+    both = custom_config(tmp_path, [a, b], [val])
+    with pytest.raises(hc.FieldError, match=r"row 3, field 'extra_info': index '0' repeats row 0"):
+        create_rl_dataset(both.train_files, both, processor.tokenizer, processor)
+
+
+def test_custom_cls_refuses_to_guess_when_train_and_val_are_the_same_files(tmp_path):
+    path = str(
+        verl_adapter.to_verl_parquet(hc.load_demo().select(range(2)), tmp_path / "t.parquet")
+    )
+    processor = build_processor()
+    config = custom_config(tmp_path, path, path)
+    with pytest.raises(ValueError, match="name the same files"):
+        create_rl_dataset(path, config, processor.tokenizer, processor)
+    config = custom_config(tmp_path, path, path, corrupt_validation=True)
+    ds = create_rl_dataset(path, config, processor.tokenizer, processor)
+    assert is_white(image_parts(ds[0]["raw_prompt"])[0])
+
+
+def test_custom_cls_needs_an_index_in_every_row(tmp_path):
+    import pyarrow as pa
+
+    rows = verl_adapter.verl_rows(hc.load_demo().select(range(3)))
+    del rows[1]["extra_info"]["index"]
+    path = tmp_path / "noindex.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    config = custom_config(tmp_path, str(path), str(tmp_path / "val.parquet"))
+    processor = build_processor()
+    with pytest.raises(hc.FieldError, match=r"row 1, field 'extra_info': no 'index'"):
+        create_rl_dataset(str(path), config, processor.tokenizer, processor)

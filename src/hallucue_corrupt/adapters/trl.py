@@ -99,7 +99,8 @@ class OnlineCorruption:
     ``pool`` is the dataset donors come from (and, with ``key_column``, the id set an
     exact ratio selects from). Records are JSON strings in ``record_column``. Pass
     :meth:`callback` to the trainer so epochs and steps reach the transform (with
-    ``dataloader_num_workers=0``, TRL's default).
+    ``dataloader_num_workers=0``, TRL's default). The dataloader reads ahead, so a
+    schedule sees a step that can lag the global step by a couple of steps.
     """
 
     def __init__(

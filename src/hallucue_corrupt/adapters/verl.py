@@ -10,8 +10,9 @@ JSON string. EasyR1 uses flat columns: ``problem`` (string with ``<image>``), ``
 Online corruption: set ``data.custom_cls.path=pkg://hallucue_corrupt.adapters.verl`` and
 ``data.custom_cls.name=CorruptingRLHFDataset``; the pipeline comes from
 ``data.hallucue.pipeline`` (a YAML/JSON path or an inline mapping). Rows are corrupted in
-``__getitem__`` (all rollouts of a prompt share it), keyed by ``extra_info.index``;
-validation files (``data.val_files``) stay clean unless ``data.hallucue.corrupt_validation``.
+``__getitem__`` (all rollouts of a prompt share it), keyed by ``extra_info.index`` (present
+and unique in every row); ``random_image`` draws donors from the dataset's own rows.
+Validation files (``data.val_files``) stay clean unless ``data.hallucue.corrupt_validation``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from ..fields import FieldError
 from ..functional.text import PLACEHOLDER, count_placeholders
 from ..media import ImageRef
 from ..pipeline import Pipeline, Selection
+from ..pool import Pool
 from ..records import dumps, label, loads
+from ..seeding import canonical_key
 
 __all__ = [  # noqa: F822 - CorruptingRLHFDataset comes from the module __getattr__
     "CorruptingRLHFDataset",
@@ -83,7 +86,9 @@ def verl_rows(
     split: str = "train",
     record_column: str = "hallucue",
 ) -> list[dict[str, Any]]:
-    """verl rows from a dataset (corrupted or not): one dict per row, in order."""
+    """verl rows from a dataset (corrupted or not): one dict per row, in order, with
+    ``extra_info.index`` = row position. verl's default scorer dispatches on ``data_source``
+    (``"hiyouga/geometry3k"`` for Geometry3K-style data) and rejects names it does not know."""
     rows = []
     for i, row, images, text in _prepared(dataset, image_column, text_column):
         extra = {"index": i, "split": split, "answer": row[answer_column]}
@@ -194,6 +199,27 @@ def _load_rlhf_dataset() -> type:
     return RLHFDataset  # type: ignore[no-any-return]
 
 
+def _paths(value: Any) -> list[str]:
+    """A verl file setting (a path, a list of them, a ListConfig or None) as sorted strings."""
+    value = _plain(value)
+    if value is None:
+        return []
+    return sorted(str(f) for f in (value if isinstance(value, (list, tuple)) else [value]))
+
+
+class _RowPool(Pool):
+    """Donors for ``random_image``: the images of the dataset's own rows, ranked by
+    ``extra_info.index``, read one row at a time."""
+
+    def __init__(self, frame: Any, image_key: str, keys: list[Any]) -> None:
+        super().__init__(len(keys), keys)
+        self._images = frame.select_columns([image_key])
+        self._column = image_key
+
+    def image_at(self, rank: int) -> Any:
+        return self._images[self.position(rank)][self._column]
+
+
 class _Corrupting:
     """The corruption half of :class:`CorruptingRLHFDataset` (no verl import needed)."""
 
@@ -207,28 +233,52 @@ class _Corrupting:
             raise ValueError(
                 "CorruptingRLHFDataset needs data.hallucue.pipeline (a YAML/JSON path or mapping)"
             )
-        files = [
-            str(f) for f in (data_files if isinstance(data_files, (list, tuple)) else [data_files])
-        ]
-        val = _plain(config.get("val_files")) or []
-        val_files = [str(f) for f in (val if isinstance(val, (list, tuple)) else [val])]
-        self.is_validation = bool(files) and sorted(files) == sorted(val_files)
-        corrupt = not self.is_validation or bool(opts.get("corrupt_validation", False))
-        self.pipeline = Pipeline.from_config(opts["pipeline"]) if corrupt else None
-        if self.pipeline is not None and self.pipeline.needs_pool:
+        files = _paths(data_files)
+        corrupt_validation = bool(opts.get("corrupt_validation", False))
+        self.is_validation = bool(files) and files == _paths(config.get("val_files"))
+        ambiguous = self.is_validation and files == _paths(config.get("train_files"))
+        if ambiguous and not corrupt_validation:
             raise ValueError(
-                "random_image needs a donor pool, which an online verl dataset does not have: "
-                "write the corrupted parquet offline with to_verl_parquet(..., pipeline=...)"
+                "data.train_files and data.val_files name the same files, so "
+                "CorruptingRLHFDataset cannot tell training from validation: give a separate "
+                "validation file, or set +data.hallucue.corrupt_validation=true to corrupt both"
             )
+        corrupt = not self.is_validation or corrupt_validation
+        self.pipeline = Pipeline.from_config(opts["pipeline"]) if corrupt else None
         self.prompt_key = config.get("prompt_key", "prompt")
         self.image_key = config.get("image_key", "images")
         self.selection: Selection | None = None  # set once the rows are loaded
+        self.pool: Pool | None = None
 
-    def _select(self, extra_infos: list[Any]) -> None:
-        """The selection over every row's ``extra_info.index`` (exact ratios need them all)."""
-        if self.pipeline is not None:
-            keys = [(e or {}).get("index", i) for i, e in enumerate(extra_infos)]
-            self.selection = self.pipeline.select(keys)
+    def _select(self, frame: Any) -> None:
+        """Key every row on its ``extra_info.index`` (present and unique, or an error naming
+        the row), select over the key set and, for ``random_image``, pool the rows' images."""
+        if self.pipeline is None:
+            return
+        if "extra_info" not in frame.column_names:
+            raise FieldError(
+                "no 'extra_info' column: CorruptingRLHFDataset keys each row on extra_info.index"
+            )
+        keys: list[Any] = []
+        seen: dict[str, int] = {}
+        for i, extra in enumerate(frame["extra_info"]):
+            index = (extra or {}).get("index")
+            if index is None:
+                raise FieldError(
+                    f"row {i}, field 'extra_info': no 'index'; CorruptingRLHFDataset keys each "
+                    "row's corruption on extra_info.index (to_verl_parquet writes it)"
+                )
+            canon = canonical_key(index)
+            if canon in seen:
+                raise FieldError(
+                    f"row {i}, field 'extra_info': index {canon!r} repeats row {seen[canon]}; "
+                    "indices must be unique across data.train_files"
+                )
+            seen[canon] = i
+            keys.append(index)
+        self.selection = self.pipeline.select(keys)
+        if self.pipeline.needs_pool:
+            self.pool = _RowPool(frame, self.image_key, keys)
 
     def _corrupt_example(self, example: dict[str, Any]) -> None:
         """Corrupt one row in place (images, prompt) and put the record in extra_info.
@@ -236,16 +286,16 @@ class _Corrupting:
         if self.pipeline is None or self.selection is None or "_hallucue_done" in example:
             return
         extra = dict(example.get("extra_info") or {})
-        key = extra.get("index", 0)
         row = {
             self.image_key: example.get(self.image_key) or [],
             self.prompt_key: example[self.prompt_key],
         }
         new, record = self.pipeline.apply(
             row,
-            key=key,
+            key=extra["index"],
             image_column=self.image_key,
             text_column=self.prompt_key,
+            pool=self.pool,
             selection=self.selection,
         )
         example[self.image_key] = new[self.image_key]
@@ -274,7 +324,7 @@ def _dataset_class() -> type:
             super().__init__(
                 data_files, tokenizer, config, processor=processor, max_samples=max_samples
             )
-            self._select(self.dataframe["extra_info"])
+            self._select(self.dataframe)
 
         def _build_messages(self, example: dict[str, Any], key: str) -> Any:
             self._corrupt_example(example)
