@@ -27,6 +27,11 @@ Kind = Literal["pil", "array", "bytes", "dict"]
 #: PNG zlib level used when a corruption produces new pixels: lossless and deterministic;
 #: level 1 costs a fraction of the default 6 for images about 10% larger.
 PNG_COMPRESS_LEVEL = 1
+#: zlib's Z_HUFFMAN_ONLY strategy: for noisy pixels, where LZ77 finds no matches and PNG
+#: row filters gain nothing, it gives the same size in a fraction of the time.
+_Z_HUFFMAN_ONLY = 2
+#: Modes OpenCV writes as PNG, with the conversion from PIL's channel order.
+_CV2_NOISY_MODES = {"L": None, "RGB": "COLOR_RGB2BGR", "RGBA": "COLOR_RGBA2BGRA"}
 
 
 class MediaError(ValueError):
@@ -45,15 +50,41 @@ def is_image_value(value: Any) -> bool:
 PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
 
 
-def encode_png(image: Image.Image) -> bytes:
+def encode_png(image: Image.Image, noisy: bool = False) -> bytes:
     """Lossless bytes with no timestamps or metadata, so equal pixels give equal bytes:
-    PNG where the mode allows, TIFF otherwise (CMYK, I, F)."""
+    PNG where the mode allows, TIFF otherwise (CMYK, I, F). ``noisy`` pixels skip the
+    LZ77 match search, which finds nothing in them."""
+    if noisy and image.mode in _CV2_NOISY_MODES:
+        fast = _encode_noisy_png(image)
+        if fast is not None:
+            return fast
     buf = io.BytesIO()
     if image.mode in PNG_MODES:
-        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+        extra = {"compress_type": _Z_HUFFMAN_ONLY} if noisy else {}
+        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL, **extra)
     else:
         image.save(buf, format="TIFF")
     return buf.getvalue()
+
+
+def _encode_noisy_png(image: Image.Image) -> bytes | None:
+    """PNG via OpenCV with no row filter and Huffman-only deflate (about 2.5x faster than
+    Pillow, which always searches row filters); None if this OpenCV lacks the options."""
+    import cv2
+
+    if not hasattr(cv2, "IMWRITE_PNG_FILTER"):
+        return None
+    arr = np.asarray(image)
+    conversion = _CV2_NOISY_MODES[image.mode]
+    if conversion is not None:
+        arr = cv2.cvtColor(arr, getattr(cv2, conversion))
+    params = [
+        cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESS_LEVEL,
+        cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY,
+        cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE,
+    ]  # fmt: skip
+    ok, encoded = cv2.imencode(".png", arr, params)
+    return encoded.tobytes() if ok else None
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -91,7 +122,9 @@ def _check_pixels(size: tuple[int, int]) -> None:
 class ImageRef:
     """A read-only view of one image value that keeps track of the form it came in."""
 
-    def __init__(self, value: ImageValue) -> None:
+    def __init__(self, value: ImageValue, *, noisy: bool = False) -> None:
+        #: Encode with the strategy for high-entropy pixels if bytes are asked for.
+        self.noisy = noisy
         if isinstance(value, Image.Image):
             self.kind: Kind = "pil"
         elif isinstance(value, np.ndarray):
@@ -126,7 +159,7 @@ class ImageRef:
                 return Path(path).read_bytes()
             except OSError as exc:
                 raise MediaError(f"cannot read image file {path!r}: {exc}") from exc
-        return encode_png(self.pil())
+        return encode_png(self.pil(), noisy=self.noisy)
 
     @cached_property
     def _header(self) -> Image.Image:

@@ -74,14 +74,20 @@ class ListPool(Pool):
 
 
 class DatasetPool(Pool):
-    """A pool over one image column of a ``datasets.Dataset``, read undecoded, row by row."""
+    """A pool over one image column of a ``datasets.Dataset``, read undecoded, row by row,
+    ranked by ``key_column`` or by explicit ``keys`` (one per row), else by position."""
 
-    def __init__(self, dataset: Any, image_column: str, key_column: str | None = None) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        image_column: str,
+        key_column: str | None = None,
+        keys: Sequence[Any] | None = None,
+    ) -> None:
         from .features import with_decode
 
         if image_column not in dataset.column_names:
             raise KeyError(f"donor pool has no column {image_column!r}: {dataset.column_names}")
-        keys = None
         if key_column is not None:
             if key_column not in dataset.column_names:
                 raise KeyError(f"donor pool has no key column {key_column!r}")

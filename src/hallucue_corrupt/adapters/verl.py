@@ -28,7 +28,7 @@ from ..fields import FieldError
 from ..functional.text import PLACEHOLDER, count_placeholders
 from ..media import ImageRef
 from ..pipeline import Pipeline, Selection
-from ..pool import Pool
+from ..pool import DatasetPool, Pool
 from ..records import dumps, label, loads
 from ..seeding import canonical_key
 
@@ -207,19 +207,6 @@ def _paths(value: Any) -> list[str]:
     return sorted(str(f) for f in (value if isinstance(value, (list, tuple)) else [value]))
 
 
-class _RowPool(Pool):
-    """Donors for ``random_image``: the images of the dataset's own rows, ranked by
-    ``extra_info.index``, read one row at a time."""
-
-    def __init__(self, frame: Any, image_key: str, keys: list[Any]) -> None:
-        super().__init__(len(keys), keys)
-        self._images = frame.select_columns([image_key])
-        self._column = image_key
-
-    def image_at(self, rank: int) -> Any:
-        return self._images[self.position(rank)][self._column]
-
-
 class _Corrupting:
     """The corruption half of :class:`CorruptingRLHFDataset` (no verl import needed)."""
 
@@ -278,7 +265,7 @@ class _Corrupting:
             keys.append(index)
         self.selection = self.pipeline.select(keys)
         if self.pipeline.needs_pool:
-            self.pool = _RowPool(frame, self.image_key, keys)
+            self.pool = DatasetPool(frame, self.image_key, keys=keys)
 
     def _corrupt_example(self, example: dict[str, Any]) -> None:
         """Corrupt one row in place (images, prompt) and put the record in extra_info.

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from ..base import Context, ImageCorruption, Params
 from ..functional import image as F
-from ..media import ImageRef, ImageValue
+from ..media import ImageRef
 from ..registry import register
 
 __all__ = [
@@ -59,6 +59,8 @@ class GradedImageCorruption(ImageCorruption):
 
     LEVELS: ClassVar[tuple[float, ...]]
     VALUE: ClassVar[str]
+    #: Whether the output is high-entropy (encoded without the LZ77 search).
+    NOISY: ClassVar[bool] = False
     params: Any
 
     def value(self) -> float:
@@ -71,12 +73,12 @@ class GradedImageCorruption(ImageCorruption):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         raise NotImplementedError
 
-    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageValue, dict[str, Any]]:
+    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageRef, dict[str, Any]]:
         unit, how = F.to_unit(image)
         value = self.value()
         out, info = self.degrade(unit, value, ctx)
         info = {self.VALUE: value, **info, "intensity": round(self.params.severity / 5, 4)}
-        return F.from_unit(out, how), info
+        return ImageRef(F.from_unit(out, how), noisy=self.NOISY), info
 
 
 class NoiseParams(SeverityParams):
@@ -90,6 +92,7 @@ class GaussianNoise(GradedImageCorruption):
     Params = NoiseParams
     LEVELS = (0.08, 0.12, 0.18, 0.26, 0.38)
     VALUE = "sigma"
+    NOISY = True
 
     def degrade(
         self, unit: np.ndarray, value: float, ctx: Context
