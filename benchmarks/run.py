@@ -115,17 +115,20 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
 
 
 RSS_CHILD = """
-import json, resource, sys, threading, time
+import json, sys, threading, time
 from pathlib import Path
 import datasets
 import hallucue_corrupt as hc
 from benchmarks.data import build
 
-def rss_anon_mb():
+def status_mb(field):
     for line in open("/proc/self/status"):
-        if line.startswith("RssAnon:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+def rss_anon_mb():
+    return status_mb("RssAnon")
 
 datasets.disable_caching()
 ds = build(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), "smooth")
@@ -144,14 +147,14 @@ else:
     hc.corrupt_dataset(ds, pipe, image_column="image", key_column="id")
 done.set()
 thread.join()
-total = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"peak_anon_mb": peak[0], "peak_rss_mb": total}))
+print(json.dumps({"peak_anon_mb": peak[0], "peak_rss_mb": status_mb("VmHWM")}))
 """
 
 
 def section_rss(size: int, cache: Path) -> list[dict[str, Any]]:
     """Peak memory in a fresh process per (job, rows). ``peak_anon_mb`` (sampled RssAnon)
-    is the process's own memory; ``peak_rss_mb`` (ru_maxrss) also counts the pages of the
+    is the process's own memory; ``peak_rss_mb`` (VmHWM, this process only: ru_maxrss would
+    inherit the parent's peak across fork+exec) also counts the pages of the
     memory-mapped dataset files it has read, which grow with N for any job, identity too."""
     rows = []
     root = Path(__file__).resolve().parents[1]
@@ -340,8 +343,8 @@ def markdown(results: dict[str, Any], command: str) -> str:
             "## Peak memory",
             "",
             f"{results['rss_size']} px PNG rows, a fresh process per cell. Anon = the "
-            "process's own memory (RssAnon, sampled every 10 ms); RSS = ru_maxrss, which "
-            "also counts the pages of the memory-mapped Arrow files read so far.",
+            "process's own memory (RssAnon, sampled every 10 ms); RSS = its high-water mark "
+            "(VmHWM), which also counts the pages of the memory-mapped Arrow files read so far.",
             "",
         ]
         lines += table(
@@ -380,6 +383,17 @@ def markdown(results: dict[str, Any], command: str) -> str:
             ],
         )
     return "\n".join(lines)
+
+
+#: Everything from this line on in the report is hand-written and survives a rerun.
+NOTES_MARKER = "<!-- hand-written notes below: kept when the tables are regenerated -->"
+
+
+def write_report(path: Path, tables: str) -> None:
+    """Write the measured tables, keeping the hand-written notes of an existing report."""
+    old = path.read_text() if path.exists() else ""
+    notes = old[old.index(NOTES_MARKER) :] if NOTES_MARKER in old else NOTES_MARKER + "\n"
+    path.write_text(tables.rstrip("\n") + "\n\n" + notes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -429,5 +443,5 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(results, indent=2))
     if args.write:
         command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
-        Path(args.write).write_text(markdown(results, command.strip()))
+        write_report(Path(args.write), markdown(results, command.strip()))
     return 0

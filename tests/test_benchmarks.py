@@ -10,8 +10,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_benchmark_runs_and_reports(tmp_path):
+    from benchmarks.run import NOTES_MARKER
+
     out = tmp_path / "bench.json"
     md = tmp_path / "perf.md"
+    md.write_text(f"# old tables\n\n{NOTES_MARKER}\n## Reading the numbers\nby hand\n")
     subprocess.run(
         [
             sys.executable,
@@ -52,3 +55,6 @@ def test_benchmark_runs_and_reports(tmp_path):
     assert results["peers"][0]["images_per_s"]["hallucue_corrupt"] > 0
     text = md.read_text()
     assert "corrupt_dataset vs identity map" in text and "python -m benchmarks" in text
+    # the tables are replaced, the hand-written notes after the marker are kept
+    assert "# old tables" not in text
+    assert text.endswith(f"{NOTES_MARKER}\n## Reading the numbers\nby hand\n")
