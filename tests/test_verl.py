@@ -293,6 +293,28 @@ def custom_config(tmp_path: Any, train: Any, val: Any, **hallucue: Any) -> Any:
     )
 
 
+def test_custom_cls_split_keeps_the_corruption_of_the_whole(tmp_path):
+    demo = hc.load_demo()
+    train = str(verl_adapter.to_verl_parquet(demo, tmp_path / "train.parquet"))
+    val = str(verl_adapter.to_verl_parquet(demo.select(range(2)), tmp_path / "val.parquet"))
+    config = custom_config(tmp_path, train, val)
+    pipe_file = tmp_path / "half.yaml"
+    hc.Pipeline([hc.make("random_image")], ratio=0.5, seed=3).to_config(pipe_file)
+    config.hallucue.pipeline = str(pipe_file)
+    processor = build_processor()
+    whole = create_rl_dataset(train, config, processor.tokenizer, processor)
+    expected = {
+        rec["key"]: rec
+        for rec in (verl_adapter.record_of(whole[i]["extra_info"]) for i in range(len(whole)))
+    }
+    parts = whole.split(2)  # verl's own split builds plain RLHFDatasets; ours keep the class
+    assert [len(p) for p in parts] == [12, 12]
+    assert all(type(p) is type(whole) for p in parts)
+    seen = [verl_adapter.record_of(p[i]["extra_info"]) for p in parts for i in range(len(p))]
+    assert {rec["key"]: rec for rec in seen} == expected
+    assert sum(rec["applied"] for rec in seen) == 12
+
+
 def test_custom_cls_tells_validation_from_list_valued_files(tmp_path):
     demo = hc.load_demo()
     a = str(verl_adapter.to_verl_parquet(demo.select(range(3)), tmp_path / "a.parquet"))

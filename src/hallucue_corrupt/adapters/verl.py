@@ -17,6 +17,7 @@ Validation files (``data.val_files``) stay clean unless ``data.hallucue.corrupt_
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -321,6 +322,16 @@ def _dataset_class() -> type:
             row = super().__getitem__(item)
             row.pop("_hallucue_done", None)
             return row  # type: ignore[no-any-return]
+
+        def split(self, num_splits: int) -> list[Any]:
+            """verl's split, whose parts (plain RLHFDatasets) keep this dataset's selection
+            and pool: each row is corrupted exactly as it is in the whole."""
+            parts = []
+            for plain in super().split(num_splits):
+                part = copy.copy(self)
+                part.__dict__.update(plain.__dict__)  # its rows; our pipeline state stays
+                parts.append(part)
+            return parts
 
     CorruptingRLHFDataset.__module__ = __name__
     CorruptingRLHFDataset.__qualname__ = "CorruptingRLHFDataset"
