@@ -107,6 +107,20 @@ def test_arrays_keep_shape_and_dtype(name, dtype, channels):
         assert np.array_equal(out[:, :, 3], arr[:, :, 3])  # alpha kept
 
 
+def test_from_unit_works_in_place_only_when_told():
+    unit, how = F.to_unit(ImageRef(textured()))
+    unit[0, 0] = [1.5, -0.5, 0.25]  # out of range: clipping has something to change
+    before = unit.copy()
+    out = F.from_unit(unit, how)
+    assert np.array_equal(unit, before)  # the caller's array is left alone by default
+    assert np.asarray(out)[0, 0].tolist() == [255, 0, 64]
+    frozen = before.copy()
+    frozen.flags.writeable = False  # a read-only array is copied even when consumed
+    assert np.array_equal(np.asarray(F.from_unit(frozen, how, consume=True)), np.asarray(out))
+    assert np.array_equal(np.asarray(F.from_unit(unit, how, consume=True)), np.asarray(out))
+    assert unit.max() == 255.0  # consumed: the buffer was reused for the result
+
+
 def test_explicit_parameter_overrides_severity():
     src = textured()
     _, rec = hc.make("gaussian_noise", severity=1, sigma=0.5).apply_image(src)

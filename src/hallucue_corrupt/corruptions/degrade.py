@@ -78,7 +78,8 @@ class GradedImageCorruption(ImageCorruption):
         value = self.value()
         out, info = self.degrade(unit, value, ctx)
         info = {self.VALUE: value, **info, "intensity": round(self.params.severity / 5, 4)}
-        return ImageRef(F.from_unit(out, how), noisy=self.NOISY), info
+        # ``out`` is this call's own array (to_unit always copies): rebuild it in place
+        return ImageRef(F.from_unit(out, how, consume=True), noisy=self.NOISY), info
 
 
 class NoiseParams(SeverityParams):

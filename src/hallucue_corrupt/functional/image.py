@@ -155,7 +155,8 @@ MODE_AFTER = {"1": "L", "P": "RGB", "PA": "RGBA"}
 
 
 def to_unit(image: ImageRef) -> tuple[np.ndarray, Unit]:
-    """The pixels as float32 HxWxC in [0, 1], and how to rebuild the original form."""
+    """The pixels as float32 HxWxC in [0, 1] (always a fresh array), and how to rebuild
+    the original form."""
     if image.kind == "array":
         arr: np.ndarray = image.value
         data = arr if arr.ndim == 3 else arr[:, :, None]
@@ -181,17 +182,21 @@ def to_unit(image: ImageRef) -> tuple[np.ndarray, Unit]:
         scale = 255.0 if mode == "F" else 65535.0
         return (raw / np.float32(scale))[:, :, None], Unit("pil", mode, "float32", 1)
     work = _WORK_MODES.get(mode, "RGB")
-    arr8 = np.asarray(pil.convert(work), dtype=np.uint8)
+    arr8 = np.asarray(pil if pil.mode == work else pil.convert(work), dtype=np.uint8)
     if arr8.ndim == 2:
         arr8 = arr8[:, :, None]
-    return arr8.astype(np.float32) / np.float32(255), Unit(
-        "pil", mode, "uint8", arr8.shape[2], alpha_img
-    )
+    unit = arr8.astype(np.float32)
+    unit /= np.float32(255)
+    return unit, Unit("pil", mode, "uint8", arr8.shape[2], alpha_img)
 
 
-def from_unit(unit: np.ndarray, how: Unit) -> ImageValue:
-    """Rebuild an image (PIL, or an array of the source dtype) from a unit-range array."""
-    unit = np.clip(unit, 0.0, 1.0)
+def from_unit(unit: np.ndarray, how: Unit, *, consume: bool = False) -> ImageValue:
+    """Rebuild an image (PIL, or an array of the source dtype) from a unit-range array.
+
+    The arithmetic runs in place on one clipped copy, or, with ``consume=True``, on
+    ``unit`` itself (for a caller that owns the array and drops it): on large images a
+    fresh float temporary costs more in page faults than the arithmetic does."""
+    unit = np.clip(unit, 0.0, 1.0, out=unit if consume and unit.flags.writeable else None)
     if how.kind == "array":
         dtype = np.dtype(how.dtype)
         if dtype.kind == "f":
@@ -199,7 +204,8 @@ def from_unit(unit: np.ndarray, how: Unit) -> ImageValue:
         elif dtype.kind == "b":
             out = unit >= 0.5
         else:
-            out = np.rint(unit * np.iinfo(dtype).max).astype(dtype)
+            unit *= np.iinfo(dtype).max
+            out = np.rint(unit, out=unit).astype(dtype)
         if how.alpha is not None:
             out = np.concatenate([out, how.alpha], axis=2)
         return out if how.channels else out[:, :, 0]
@@ -213,7 +219,8 @@ def from_unit(unit: np.ndarray, how: Unit) -> ImageValue:
         return img if how.mode in ("I", "I;16") else img.convert(how.mode)
     if how.mode == "F":
         return Image.fromarray((unit[:, :, 0] * 255.0).astype(np.float32))
-    arr8 = np.rint(unit * 255.0).astype(np.uint8)
+    unit *= 255.0
+    arr8 = np.rint(unit, out=unit).astype(np.uint8)
     base = Image.fromarray(arr8[:, :, 0] if arr8.shape[2] == 1 else arr8)
     target = MODE_AFTER.get(how.mode, how.mode)
     if how.alpha is not None:
@@ -238,8 +245,9 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def gaussian_noise(unit: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Add zero-mean Gaussian noise of std ``sigma`` (unit range)."""
     noise = rng.standard_normal(unit.shape, dtype=np.float32)
-    out: np.ndarray = unit + noise * np.float32(sigma)
-    return out
+    noise *= np.float32(sigma)
+    noise += unit  # in place: the same float32 sums without two more temporaries
+    return noise
 
 
 def gaussian_blur(unit: np.ndarray, sigma: float) -> np.ndarray:
