@@ -127,16 +127,13 @@ def status_mb(field):
             return int(line.split()[1]) / 1024
     return 0.0
 
-def rss_anon_mb():
-    return status_mb("RssAnon")
-
 datasets.disable_caching()
 ds = build(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), "smooth")
-peak = [rss_anon_mb()]
+peak = [status_mb("RssAnon")]
 done = threading.Event()
 def sample():
     while not done.is_set():
-        peak[0] = max(peak[0], rss_anon_mb())
+        peak[0] = max(peak[0], status_mb("RssAnon"))
         time.sleep(0.01)
 thread = threading.Thread(target=sample, daemon=True)
 thread.start()
