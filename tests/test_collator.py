@@ -49,7 +49,7 @@ def test_exact_ratio_uses_the_key_set_and_schedule_changes_it():
         seed=2,
         schedule={"ratio": {"kind": "linear", "start": 0.25, "end": 1.0, "steps": 10}},
     )
-    with pytest.raises(ValueError, match="every prompt id"):
+    with pytest.raises(ValueError, match="every sample key"):
         hc.CorruptingCollator(pipe)(ROWS)
     collate = hc.CorruptingCollator(pipe, keys=range(20))
     assert sum(r["hallucue"]["applied"] for r in collate(ROWS)) == 5

@@ -64,7 +64,7 @@ def test_bernoulli_ratio_is_per_sample():
     chosen = [hc.records.loads(r)["selected"] for r in out["hallucue"]]
     assert 5 < sum(chosen) < 35
     again = pipe.map_fn(image_column="image")  # no key set needed
-    assert [again.selection(i) for i in range(40)] == chosen
+    assert [again.binding.selection(i) for i in range(40)] == chosen
 
 
 def test_same_bytes_for_num_proc_and_batching(small_ds):
@@ -111,7 +111,7 @@ def test_map_fn_errors_are_clear(small_ds):
         paper_pipe().map_fn(image_column="image", text_column="problem")
     with pytest.raises(ValueError, match="text_column"):
         hc.Pipeline([hc.make("remove_text")]).map_fn(image_column="image")
-    with pytest.raises(ValueError, match="full key set"):
+    with pytest.raises(ValueError, match="every sample key"):
         hc.Pipeline([hc.make("blank_image")], ratio=0.5).map_fn(image_column="image")
     with pytest.raises(hc.FieldError, match="no column 'nope'"):
         hc.corrupt_dataset(small_ds, paper_pipe(), image_column="nope", text_column="problem")

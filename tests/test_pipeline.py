@@ -65,7 +65,9 @@ def test_third_party_corruption_joins_the_registry():
     class Invert(hc.ImageCorruption):
         """Invert colours (test)."""
 
-        def corrupt(self, image: hc.ImageRef, ctx: hc.Context) -> tuple[Any, dict[str, Any]]:
+        def transform(
+            self, image: hc.ImageRef, drawn: Any, ctx: hc.Context
+        ) -> tuple[Any, dict[str, Any]]:
             from PIL import ImageOps
 
             return ImageOps.invert(image.pil().convert("RGB")), {"intensity": 1.0}
@@ -112,7 +114,7 @@ def test_apply_never_mutates_the_caller():
 def test_placeholder_mismatch_after_corruption_is_an_error():
     @hc.register("drop_test_text")
     class DropAll(hc.TextCorruption):
-        def corrupt(self, text: str, ctx: hc.Context) -> tuple[str, dict[str, Any]]:
+        def transform(self, text: str, drawn: Any, ctx: hc.Context) -> tuple[str, dict[str, Any]]:
             return "", {}
 
     pipe = hc.Pipeline([hc.make("drop_test_text")])

@@ -13,11 +13,14 @@ from .base import (
     ImageCorruption,
     InvalidParams,
     Params,
+    ReplayError,
     SampleCorruption,
     TextCorruption,
 )
+from .binding import RunBinding, bind
 from .collator import CorruptingCollator
 from .compose import OneOf, SomeOf
+from .corruptions.degrade import GradedImageCorruption, SeverityParams
 from .dataset import MapFunction, corrupt_dataset
 from .demo import load_demo
 from .fields import FieldError
@@ -25,6 +28,7 @@ from .media import ImageRef, MediaError
 from .pipeline import Pipeline, Selection
 from .pool import DatasetPool, ListPool, Pool
 from .registry import UnknownCorruption, get, list_corruptions, make, register
+from .replay import replay
 from .schedule import Schedule
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "Corruption",
     "DatasetPool",
     "FieldError",
+    "GradedImageCorruption",
     "ImageCorruption",
     "ImageRef",
     "InvalidParams",
@@ -43,13 +48,17 @@ __all__ = [
     "Params",
     "Pipeline",
     "Pool",
+    "ReplayError",
+    "RunBinding",
     "SampleCorruption",
     "Schedule",
     "Selection",
+    "SeverityParams",
     "SomeOf",
     "TextCorruption",
     "UnknownCorruption",
     "__version__",
+    "bind",
     "corrupt_dataset",
     "corruptions",
     "functional",
@@ -59,4 +68,5 @@ __all__ = [
     "make",
     "records",
     "register",
+    "replay",
 ]

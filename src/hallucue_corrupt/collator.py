@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from .pipeline import Pipeline, Selection
+from .binding import RunBinding
+from .pipeline import Pipeline
 from .records import dumps
 
 __all__ = ["CorruptingCollator"]
@@ -55,13 +56,20 @@ class CorruptingCollator:
         self.paired = paired
         self.record_column = record_column
         self.record_as_json = record_as_json
-        self.pool = pipeline.donor_pool(pool, image_column, key_column)
         if keys is None and pool is not None and hasattr(pool, "column_names"):
             keys = pool[key_column] if key_column in pool.column_names else None
         self._keys = list(keys) if keys is not None else None
         self.epoch = 0
         self.step = 0
-        self._cache: tuple[tuple[int, int], Pipeline, Selection] | None = None
+        self.binding: RunBinding = pipeline.bind(
+            image_column=image_column,
+            text_column=text_column,
+            key_column=key_column,
+            pool=pool,
+            keys=self._keys,
+            epoch=self._epoch(),
+        )
+        self._state = (self._epoch(), 0)
 
     def set_epoch(self, epoch: int) -> None:
         """Resample for a new epoch (no effect with ``epoch_seeded=False``)."""
@@ -71,38 +79,26 @@ class CorruptingCollator:
         """The training step, for the pipeline's ``schedule``."""
         self.step = int(step)
 
-    def current(self) -> tuple[Pipeline, Selection]:
-        """The pipeline (at the current step) and its selection (at the current epoch)."""
-        epoch = self.epoch if self.epoch_seeded else self.pipeline.epoch
-        state = (epoch, self.step)
-        if self._cache is None or self._cache[0] != state:
+    def _epoch(self) -> int:
+        return self.epoch if self.epoch_seeded else self.pipeline.epoch
+
+    def current(self) -> RunBinding:
+        """The run binding at the current step (the schedule) and epoch."""
+        state = (self._epoch(), self.step)
+        if state != self._state:
             pipe = self.pipeline.at_step(self.step)
-            exact = pipe.selection_mode == "exact" and 0 < pipe.ratio < 1
-            if exact and self._keys is None:
-                raise ValueError(
-                    "an exact ratio below 1 needs every prompt id: pass keys= or pool=, "
-                    "or use selection='bernoulli'"
-                )
-            selection = pipe.select(self._keys if exact else None, epoch=epoch)
-            self._cache = (state, pipe, selection)
-        return self._cache[1], self._cache[2]
+            self.binding = self.binding.rebind(pipe, state[0], self._keys)
+            self._state = state
+        return self.binding
 
     def corrupt_rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The corrupted copies of ``rows``, each with its record; ``rows`` are not changed."""
-        pipe, selection = self.current()
+        binding = self.current()
         out = []
         for i, row in enumerate(rows):
             if self.key_column not in row:
                 raise KeyError(f"row {i} of the batch has no key column {self.key_column!r}")
-            new, record = pipe.apply(
-                row,
-                key=row[self.key_column],
-                image_column=self.image_column,
-                text_column=self.text_column,
-                pool=self.pool,
-                epoch=selection.epoch,
-                selection=selection,
-            )
+            new, record = binding.apply(row, row[self.key_column])
             new[self.record_column] = dumps(record) if self.record_as_json else record
             out.append(new)
         return out

@@ -14,10 +14,11 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict, Value
 
-from .features import with_decode
+from .binding import RunBinding, find_columns
+from .features import undecoded
 from .fields import FieldError
 from .pipeline import Pipeline
-from .records import loads, write_jsonl
+from .records import dumps, loads, write_jsonl
 from .seeding import canonical_key
 
 logger = logging.getLogger("hallucue_corrupt")
@@ -33,49 +34,22 @@ def original_column(column: str) -> str:
 class MapFunction:
     """The callable behind :meth:`Pipeline.map_fn`; works batched or not, with any num_proc.
 
-    It is a plain picklable object: forked or spawned workers rebuild the same state, and
-    every draw is keyed on the sample key, so output bytes do not depend on the workers.
+    It holds one :class:`~hallucue_corrupt.binding.RunBinding` and is a plain picklable
+    object: forked or spawned workers rebuild the same state, and every draw is keyed on
+    the sample key, so output bytes do not depend on the workers.
     """
 
     def __init__(
-        self,
-        pipeline: Pipeline,
-        *,
-        image_column: str | None,
-        text_column: str | None,
-        pool: Any,
-        key_column: str | None,
-        dataset: Any,
-        num_rows: int | None,
-        epoch: int | None,
-        record_column: str,
-        keep_original: bool,
+        self, binding: RunBinding, *, record_column: str = "hallucue", keep_original: bool = False
     ) -> None:
-        given = {"image": image_column, "text": text_column}
-        for kind, names in pipeline.requirements().items():
-            if given[kind] is None:
-                raise ValueError(f"{names[0]} needs the {kind} field: pass {kind}_column")
-        self.pipeline = pipeline
-        self.image_column = image_column
-        self.text_column = text_column
-        self.key_column = key_column
+        self.binding = binding
         self.record_column = record_column
         self.keep_original = keep_original
-        self.pool = pipeline.donor_pool(pool, image_column, key_column)
-        self.touched = pipeline.fields_used(image_column, text_column)
-        universe = dataset if dataset is not None else pool
-        keys: Any = None
-        if num_rows is not None:
-            keys = range(num_rows)
-        elif universe is not None and hasattr(universe, "column_names"):
-            keys = universe[key_column] if key_column else range(len(universe))
-            if key_column:
-                _check_unique(keys, key_column)
-        self.epoch = pipeline.epoch if epoch is None else epoch
-        needs_keys = pipeline.selection_mode == "exact" and 0 < pipeline.ratio < 1
-        self.selection = pipeline.select(keys if needs_keys else None, epoch=self.epoch)
-        if needs_keys and keys is None:
-            self.selection(0)  # raises the explanatory error now, not inside a worker
+        self.touched = binding.fields
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.binding.pipeline
 
     @property
     def columns(self) -> list[str]:
@@ -87,58 +61,34 @@ class MapFunction:
     def __call__(
         self, examples: Mapping[str, Any], indices: Any = None
     ) -> dict[str, list[Any]] | dict[str, Any]:
-        if self.key_column is not None:
-            if self.key_column not in examples:
-                raise FieldError(f"no key column {self.key_column!r} in the dataset")
-            keys = examples[self.key_column]
+        key_column = self.binding.key_column
+        if key_column is not None:
+            if key_column not in examples:
+                raise FieldError(f"no key column {key_column!r} in the dataset")
+            keys = examples[key_column]
         elif indices is None:
             raise ValueError("call Dataset.map(fn, with_indices=True), or give key_column")
         else:
             keys = indices
-        batched = isinstance(keys, list)
-        if not batched:
+        if not isinstance(keys, list):
             return self._row(examples, keys)
         out: dict[str, list[Any]] = {c: [] for c in self.columns}
         for i, key in enumerate(keys):
-            row = {c: examples[c][i] for c in self.touched}
+            row = {c: examples[c][i] for c in self.touched if c in examples}
             for column, value in self._row(row, key).items():
                 out[column].append(value)
         return out
 
     def _row(self, row: Mapping[str, Any], key: Any) -> dict[str, Any]:
-        from .records import dumps
-
         for column in self.touched:
             if column not in row:
-                raise FieldError(f"sample {key!r}: no column {column!r}")
-        new, record = self.pipeline.apply(
-            {c: row[c] for c in self.touched},
-            key=key,
-            image_column=self.image_column,
-            text_column=self.text_column,
-            pool=self.pool,
-            epoch=self.epoch,
-            selection=self.selection,
-            encode_images=True,
-        )
+                raise FieldError(f"sample {canonical_key(key)!r}: no column {column!r}")
+        new, record = self.binding.apply({c: row[c] for c in self.touched}, key, kind="dict")
         result = {c: new[c] for c in self.touched}
         if self.keep_original:
             result.update({original_column(c): row[c] for c in self.touched})
         result[self.record_column] = dumps(record)
         return result
-
-
-def _check_unique(keys: list[Any], column: str) -> None:
-    """Sample keys must be unique: a duplicate would share its twin's draws and break
-    exact ratios."""
-    seen: set[str] = set()
-    for i, key in enumerate(keys):
-        canon = canonical_key(key)
-        if canon in seen:
-            raise FieldError(
-                f"row {i}: key column {column!r} repeats the id {canon!r}; ids must be unique"
-            )
-        seen.add(canon)
 
 
 def corrupt_dataset(
@@ -161,9 +111,11 @@ def corrupt_dataset(
     """Corrupt a ``Dataset`` (or each split of a ``DatasetDict``) with ``pipeline``.
 
     Every row keeps its other columns and gets a JSON record in ``record_column``; the
-    features are the input's plus that string column. ``pool`` (default: the dataset,
-    or each split) supplies donors for ``random_image``. ``log_path`` also writes the
-    records as JSONL (one file per split, suffixed with the split name).
+    features are the input's plus that string column. A needed column that is not named
+    is found as the CLI finds it (:func:`~hallucue_corrupt.binding.find_columns`).
+    ``pool`` (default: the dataset, or each split) supplies donors for ``random_image``.
+    ``log_path`` also writes the records as JSONL (one file per split, suffixed with
+    the split name).
     """
     if isinstance(dataset, DatasetDict):
         splits = {}
@@ -195,10 +147,14 @@ def corrupt_dataset(
         )
 
     columns = dataset.column_names
-    touched = [c for c in (image_column, text_column, key_column) if c is not None]
-    missing = [c for c in touched if c not in columns]
-    if missing:
-        raise FieldError(f"no column {missing[0]!r} in the dataset (columns: {columns})")
+    found = find_columns(
+        pipeline,
+        dataset.features,
+        image_column=image_column,
+        text_column=text_column,
+        key_column=key_column,
+    )
+    image_column, text_column = found["image"], found["text"]
     new_columns = [record_column]
     if keep_original:
         new_columns += [original_column(c) for c in pipeline.fields_used(image_column, text_column)]
@@ -208,11 +164,7 @@ def corrupt_dataset(
             f"column {clash[0]!r} already exists; choose another record_column or drop it"
         )
 
-    work = dataset
-    if image_column is not None:
-        work = work.cast_column(
-            image_column, with_decode(dataset.features, False, [image_column])[image_column]
-        )
+    work = undecoded(dataset, image_column) if image_column is not None else dataset
     fn = pipeline.map_fn(
         image_column,
         text_column,
@@ -246,20 +198,25 @@ def corrupt_dataset(
     if log_path is not None:
         write_jsonl(out[record_column], log_path)
     if pipeline.on_error == "skip":
-        out = _drop_skipped(out, record_column)
+        out = _drop_skipped(out, record_column, log_path)
     return out
 
 
-def _drop_skipped(dataset: Dataset, record_column: str) -> Dataset:
+def _drop_skipped(dataset: Dataset, record_column: str, log_path: Any = None) -> Dataset:
     """Rows whose corruption failed under ``on_error="skip"``, removed and counted."""
-    keep = [not loads(r).get("skipped") for r in dataset[record_column]]
+    recs = [loads(r) for r in dataset[record_column]]
+    keep = [not r.get("skipped") for r in recs]
     dropped = keep.count(False)
     if dropped:
+        first = next(r["error"] for r in recs if r.get("skipped"))
+        where = f"all are in {str(log_path)!r}" if log_path else "pass log_path= to keep them all"
         logger.warning(
             "hallucue: skipped %d of %d rows whose corruption failed (on_error='skip'); "
-            "their errors are in the log",
+            "first error: %s (%s)",
             dropped,
             len(keep),
+            first,
+            where,
         )
         dataset = dataset.select([i for i, k in enumerate(keep) if k])
     return dataset

@@ -6,7 +6,7 @@ from typing import Any
 
 from datasets import Features, Image, LargeList, List
 
-__all__ = ["image_columns", "with_decode"]
+__all__ = ["image_columns", "undecoded", "with_decode"]
 
 
 def _set_decode(feature: Any, decode: bool) -> Any:
@@ -46,3 +46,9 @@ def _has_image(feature: Any) -> bool:
 def image_columns(features: Features) -> list[str]:
     """Columns holding an ``Image`` or a list of them."""
     return [name for name, f in features.items() if _has_image(f)]
+
+
+def undecoded(dataset: Any, column: str) -> Any:
+    """``dataset`` with ``column`` read as ``{"bytes", "path"}`` dicts (no pixel decode):
+    what blanks and donor copies work on."""
+    return dataset.cast_column(column, with_decode(dataset.features, False, [column])[column])

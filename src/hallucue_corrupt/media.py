@@ -17,7 +17,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from PIL import Image
 
-__all__ = ["ImageRef", "ImageValue", "MediaError", "encode_png", "is_image_value"]
+__all__ = ["ImageRef", "ImageValue", "MediaError", "donor_problem", "encode_png", "is_image_value"]
 
 #: What an image field may hold: a PIL image, an HxW / HxWxC array, encoded bytes, or the
 #: ``{"bytes": ..., "path": ...}`` dict that ``datasets.Image(decode=False)`` yields.
@@ -256,3 +256,33 @@ class ImageRef:
         if kind == "bytes":
             return out.data
         return {"bytes": out.data, "path": None}
+
+
+_PNG_END = b"IEND\xaeB`\x82"
+_JPEG_END = b"\xff\xd9"
+
+
+def donor_problem(value: Any) -> str | None:
+    """Why an image value cannot be copied as a donor, or None when it can.
+
+    Cheap where it can be: a PNG needs a readable header and its closing IEND chunk, a
+    JPEG its end marker; other formats are decoded. In-memory images are always usable.
+    """
+    if value is None:
+        return "no image"
+    if not is_image_value(value):
+        return f"not an image: {type(value).__name__}"
+    try:
+        ref = ImageRef(value)
+        if ref.kind in ("pil", "array"):
+            return None
+        ref.size  # noqa: B018 - the header must parse
+        data = ref.data
+        if data.startswith(_PNG_SIGNATURE):
+            return None if data[-12:].endswith(_PNG_END) else "truncated PNG (no IEND chunk)"
+        if data.startswith(b"\xff\xd8"):
+            return None if _JPEG_END in data[-1024:] else "truncated JPEG (no end marker)"
+        ref.pil()
+    except MediaError as exc:
+        return str(exc)
+    return None

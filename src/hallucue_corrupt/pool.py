@@ -84,7 +84,7 @@ class DatasetPool(Pool):
         key_column: str | None = None,
         keys: Sequence[Any] | None = None,
     ) -> None:
-        from .features import with_decode
+        from .features import undecoded
 
         if image_column not in dataset.column_names:
             raise KeyError(f"donor pool has no column {image_column!r}: {dataset.column_names}")
@@ -93,10 +93,7 @@ class DatasetPool(Pool):
                 raise KeyError(f"donor pool has no key column {key_column!r}")
             keys = dataset[key_column]
         super().__init__(len(dataset), keys)
-        images = dataset.select_columns([image_column])
-        self._images = images.cast_column(
-            image_column, with_decode(images.features, False)[image_column]
-        )
+        self._images = undecoded(dataset.select_columns([image_column]), image_column)
         self._column = image_column
 
     def image_at(self, rank: int) -> Any:

@@ -23,15 +23,16 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..binding import RunBinding
 from ..dataset import corrupt_dataset
-from ..features import with_decode
+from ..features import undecoded
 from ..fields import FieldError
 from ..functional.text import PLACEHOLDER, count_placeholders
 from ..media import ImageRef
-from ..pipeline import Pipeline, Selection
-from ..pool import DatasetPool, Pool
+from ..pipeline import Pipeline
+from ..pool import DatasetPool
 from ..records import dumps, label, loads
-from ..seeding import canonical_key
+from ..selection import check_unique_keys
 
 __all__ = [  # noqa: F822 - CorruptingRLHFDataset comes from the module __getattr__
     "CorruptingRLHFDataset",
@@ -70,7 +71,7 @@ def _prepared(
     dataset: Any, image_column: str, text_column: str
 ) -> Iterator[tuple[int, dict[str, Any], list[dict[str, Any]], str]]:
     """(index, raw row, verl image dicts, text with one placeholder per image) per row."""
-    raw = dataset.cast(with_decode(dataset.features, False, [image_column]))
+    raw = undecoded(dataset, image_column)
     for i, row in enumerate(raw):
         images = _image_dicts(row[image_column], i, image_column)
         yield i, row, images, _with_placeholders(row[text_column], len(images), i, text_column)
@@ -235,8 +236,7 @@ class _Corrupting:
         self.pipeline = Pipeline.from_config(opts["pipeline"]) if corrupt else None
         self.prompt_key = config.get("prompt_key", "prompt")
         self.image_key = config.get("image_key", "images")
-        self.selection: Selection | None = None  # set once the rows are loaded
-        self.pool: Pool | None = None
+        self.binding: RunBinding | None = None  # bound once the rows are loaded
 
     def _select(self, frame: Any) -> None:
         """Key every row on its ``extra_info.index`` (present and unique, or an error naming
@@ -248,7 +248,6 @@ class _Corrupting:
                 "no 'extra_info' column: CorruptingRLHFDataset keys each row on extra_info.index"
             )
         keys: list[Any] = []
-        seen: dict[str, int] = {}
         for i, extra in enumerate(frame["extra_info"]):
             index = (extra or {}).get("index")
             if index is None:
@@ -256,36 +255,24 @@ class _Corrupting:
                     f"row {i}, field 'extra_info': no 'index'; CorruptingRLHFDataset keys each "
                     "row's corruption on extra_info.index (to_verl_parquet writes it)"
                 )
-            canon = canonical_key(index)
-            if canon in seen:
-                raise FieldError(
-                    f"row {i}, field 'extra_info': index {canon!r} repeats row {seen[canon]}; "
-                    "indices must be unique across data.train_files"
-                )
-            seen[canon] = i
             keys.append(index)
-        self.selection = self.pipeline.select(keys)
-        if self.pipeline.needs_pool:
-            self.pool = DatasetPool(frame, self.image_key, keys=keys)
+        check_unique_keys(keys, "extra_info.index")
+        pool = DatasetPool(frame, self.image_key, keys=keys) if self.pipeline.needs_pool else None
+        self.binding = self.pipeline.bind(
+            image_column=self.image_key, text_column=self.prompt_key, keys=keys, pool=pool
+        )
 
     def _corrupt_example(self, example: dict[str, Any]) -> None:
         """Corrupt one row in place (images, prompt) and put the record in extra_info.
         Rows read while the base class filters by length (no selection yet) stay clean."""
-        if self.pipeline is None or self.selection is None or "_hallucue_done" in example:
+        if self.binding is None or "_hallucue_done" in example:
             return
         extra = dict(example.get("extra_info") or {})
         row = {
             self.image_key: example.get(self.image_key) or [],
             self.prompt_key: example[self.prompt_key],
         }
-        new, record = self.pipeline.apply(
-            row,
-            key=extra["index"],
-            image_column=self.image_key,
-            text_column=self.prompt_key,
-            pool=self.pool,
-            selection=self.selection,
-        )
+        new, record = self.binding.apply(row, extra["index"])
         example[self.image_key] = new[self.image_key]
         example[self.prompt_key] = new[self.prompt_key]
         extra["hallucue"] = dumps(record)

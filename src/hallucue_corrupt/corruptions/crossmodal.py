@@ -3,6 +3,7 @@ the image (MathVerse vision-only)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
@@ -26,8 +27,10 @@ class DropImage(SampleCorruption):
     per-row blind option there, or make whole batches blind (see docs/corruptions.md).
     """
 
-    def corrupt(
-        self, images: list[ImageRef], text: Any, ctx: Context
+    replaces = True
+
+    def transform(
+        self, images: list[ImageRef], text: Any, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[list[Any], Any, dict[str, Any]]:
         if not images:
             return [], text, {"applied": False, "reason": "no image"}
@@ -111,8 +114,8 @@ class RenderTextToImage(SampleCorruption):
     params: RenderParams
     requires = frozenset({"image", "text"})
 
-    def corrupt(
-        self, images: list[ImageRef], text: Any, ctx: Context
+    def transform(
+        self, images: list[ImageRef], text: Any, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[list[Any], Any, dict[str, Any]]:
         if not images:
             return images, text, {"applied": False, "reason": "no image to draw into"}
@@ -122,7 +125,7 @@ class RenderTextToImage(SampleCorruption):
         moved: list[str] = []
 
         def one(value: str, where: str, slot: int) -> str:
-            new, info = strip.corrupt(value, ctx)
+            new, info = strip.transform(value, {}, ctx)
             moved.extend(info.get("removed", []))
             return new
 

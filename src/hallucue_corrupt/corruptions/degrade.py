@@ -9,6 +9,7 @@ normalized ``intensity`` = severity / 5. See docs/corruptions.md for the tables.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -49,6 +50,12 @@ def unit_fill(fill: FillName, unit: np.ndarray) -> np.ndarray:
     return np.full(unit.shape[2], value, dtype=np.float32)
 
 
+def _need(rng: np.random.Generator | None) -> np.random.Generator:
+    if rng is None:
+        raise TypeError("a random degradation needs a generator (set RANDOM = True)")
+    return rng
+
+
 class SeverityParams(Params):
     severity: float = Field(3.0, ge=1.0, le=5.0, description="ImageNet-C-style strength, 1-5.")
 
@@ -61,6 +68,9 @@ class GradedImageCorruption(ImageCorruption):
     VALUE: ClassVar[str]
     #: Whether the output is high-entropy (encoded without the LZ77 search).
     NOISY: ClassVar[bool] = False
+    #: Whether :meth:`degrade` draws random numbers; it then gets a generator built from
+    #: the 64-bit ``rng_seed`` that :meth:`draw` records (a dense field is not worth storing).
+    RANDOM: ClassVar[bool] = False
     params: Any
 
     def value(self) -> float:
@@ -69,14 +79,21 @@ class GradedImageCorruption(ImageCorruption):
         return float(explicit) if explicit is not None else level(self.LEVELS, self.params.severity)
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
+        """The degraded unit-range array (may reuse ``unit``) and extra record fields."""
         raise NotImplementedError
 
-    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageRef, dict[str, Any]]:
+    def draw(self, value: ImageRef, ctx: Context) -> dict[str, Any]:
+        return {"rng_seed": ctx.stream_seed()} if self.RANDOM else {}
+
+    def transform(
+        self, image: ImageRef, drawn: Mapping[str, Any], ctx: Context
+    ) -> tuple[ImageRef, dict[str, Any]]:
         unit, how = F.to_unit(image)
         value = self.value()
-        out, info = self.degrade(unit, value, ctx)
+        rng = np.random.Generator(np.random.PCG64(drawn["rng_seed"])) if self.RANDOM else None
+        out, info = self.degrade(unit, value, rng)
         info = {self.VALUE: value, **info, "intensity": round(self.params.severity / 5, 4)}
         # ``out`` is this call's own array (to_unit always copies): rebuild it in place
         return ImageRef(F.from_unit(out, how, consume=True), noisy=self.NOISY), info
@@ -90,15 +107,16 @@ class NoiseParams(SeverityParams):
 class GaussianNoise(GradedImageCorruption):
     """Additive Gaussian noise; sigma (unit range) by severity 0.08, 0.12, 0.18, 0.26, 0.38."""
 
+    RANDOM = True
     Params = NoiseParams
     LEVELS = (0.08, 0.12, 0.18, 0.26, 0.38)
     VALUE = "sigma"
     NOISY = True
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        return F.gaussian_noise(unit, value, ctx.rng(self.name)), {}
+        return F.gaussian_noise(unit, value, _need(rng)), {}
 
 
 class BlurParams(SeverityParams):
@@ -114,7 +132,7 @@ class GaussianBlur(GradedImageCorruption):
     VALUE = "sigma"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         sigma_px = max(0.3, value * min(unit.shape[:2]) / 224)
         return F.gaussian_blur(unit, sigma_px), {"sigma_px": round(sigma_px, 4)}
@@ -134,7 +152,7 @@ class Downsample(GradedImageCorruption):
     VALUE = "factor"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         out = F.downsample(unit, value, self.params.restore_size)
         return out, {
@@ -155,7 +173,7 @@ class JpegCompression(GradedImageCorruption):
     VALUE = "quality"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         from PIL import Image
 
@@ -176,16 +194,17 @@ class PatchMaskParams(SeverityParams):
 class PatchMask(GradedImageCorruption):
     """Random patch masking (PAPO-style): rate 0.1, 0.25, 0.4, 0.6, 0.8 of the patches."""
 
+    RANDOM = True
     Params = PatchMaskParams
     LEVELS = (0.1, 0.25, 0.4, 0.6, 0.8)
     VALUE = "rate"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         fill = unit_fill(self.params.fill, unit)
         out, masked, cells = F.mask_patches(
-            unit, value, self.params.patch_size, fill, ctx.rng(self.name)
+            unit, value, self.params.patch_size, fill, _need(rng)
         )
         return out, {"masked_patches": masked, "patches": cells}
 
@@ -199,14 +218,15 @@ class OcclusionParams(SeverityParams):
 class Occlusion(GradedImageCorruption):
     """One random rectangle covering 10, 20, 30, 45, 60% of the image."""
 
+    RANDOM = True
     Params = OcclusionParams
     LEVELS = (0.1, 0.2, 0.3, 0.45, 0.6)
     VALUE = "area"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        out, box = F.occlude(unit, value, unit_fill(self.params.fill, unit), ctx.rng(self.name))
+        out, box = F.occlude(unit, value, unit_fill(self.params.fill, unit), _need(rng))
         return out, {"box_xywh": box}
 
 
@@ -218,14 +238,15 @@ class ShuffleParams(SeverityParams):
 class PatchShuffle(GradedImageCorruption):
     """Cut into a grid of 2, 3, 4, 6, 8 tiles per side and permute the tiles."""
 
+    RANDOM = True
     Params = ShuffleParams
     LEVELS = (2.0, 3.0, 4.0, 6.0, 8.0)
     VALUE = "grid"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        out, order = F.shuffle_patches(unit, round(value), ctx.rng(self.name))
+        out, order = F.shuffle_patches(unit, round(value), _need(rng))
         return out, {"order": order}
 
 
@@ -242,7 +263,7 @@ class Contrast(GradedImageCorruption):
     VALUE = "factor"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         return F.contrast(unit, value), {}
 
@@ -260,6 +281,6 @@ class Grayscale(GradedImageCorruption):
     VALUE = "amount"
 
     def degrade(
-        self, unit: np.ndarray, value: float, ctx: Context
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         return F.desaturate(unit, value), {}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from ..base import Context, ImageCorruption, Params
 from ..functional import image as F
-from ..media import ImageRef, ImageValue, is_image_value
-from ..pool import as_pool
+from ..media import ImageRef, ImageValue, donor_problem
+from ..pool import Pool, as_pool
 from ..registry import register
 
 __all__ = ["BlankImage", "RandomImage"]
@@ -49,15 +50,18 @@ class BlankImage(ImageCorruption):
 
     Params = BlankParams
     params: BlankParams
+    replaces = True
 
-    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageValue, dict[str, Any]]:
+    def transform(
+        self, image: ImageRef, drawn: Mapping[str, Any], ctx: Context
+    ) -> tuple[ImageValue, dict[str, Any]]:
         rgb = F.resolve_fill(self.params.fill, image)
         return F.blank(image, rgb, self.params.size), {"fill_rgb": list(rgb), "intensity": 1.0}
 
 
 class RandomParams(Params):
     max_tries: int = Field(
-        8, ge=1, le=100, description="Redraws allowed when a donor row has no image."
+        8, ge=1, le=100, description="Draws allowed when donor rows have no usable image."
     )
 
 
@@ -67,37 +71,63 @@ class RandomImage(ImageCorruption):
 
     The donor is drawn uniformly from the pool minus the sample itself (matched by key),
     from (seed, key, epoch, item) alone, and copied as its encoded bytes when the input is
-    encoded. One donor row is read per call: the pool is never loaded whole.
+    encoded. A donor whose bytes are broken (bad header, truncated) is rejected and another
+    drawn; the record lists it in ``donor_rejected``. One donor row is read per draw: the
+    pool is never loaded whole.
     """
 
     Params = RandomParams
     params: RandomParams
     needs_pool = True
+    replaces = True
 
-    def corrupt(self, image: ImageRef, ctx: Context) -> tuple[ImageValue, dict[str, Any]]:
-        pool = as_pool(ctx.pool)
-        if pool is None:
-            raise ValueError("random_image needs a donor pool (pool=dataset or list of images)")
+    def draw(self, value: ImageRef, ctx: Context) -> dict[str, Any]:
+        """The donor: a uniform draw over the pool minus the sample, redrawn (and recorded
+        in ``donor_rejected``) while a donor row has no image or a broken one."""
+        pool = self._pool(ctx)
         self_rank = pool.rank_of(ctx.key)
         others = len(pool) - (self_rank is not None)
         if others < 1:
             raise ValueError("random_image needs a pool with at least one other sample")
-        rng = ctx.rng(self.name)
-        for attempt in range(self.params.max_tries):
+        rng = ctx.rng()
+        rejected: list[dict[str, Any]] = []
+        for _ in range(self.params.max_tries):
             rank = int(rng.integers(others))
             if self_rank is not None and rank >= self_rank:
                 rank += 1
             donor = pool.image_at(rank)
+            donor_item = None
             if isinstance(donor, (list, tuple)):
                 donor_item = int(rng.integers(len(donor))) if donor else None
                 donor = donor[donor_item] if donor_item is not None else None
-            else:
-                donor_item = None
-            if donor is not None and is_image_value(donor):
-                info = {
-                    "donor_key": pool.key_at(rank),
-                    "donor_item": donor_item,
-                    "tries": attempt + 1,
-                }
-                return donor, {**info, "intensity": 1.0}
-        raise ValueError(f"random_image found no donor image in {self.params.max_tries} draws")
+            problem = donor_problem(donor)
+            if problem is None:
+                drawn: dict[str, Any] = {"donor_key": pool.key_at(rank), "donor_item": donor_item}
+                if rejected:
+                    drawn["donor_rejected"] = rejected
+                return drawn
+            rejected.append({"key": pool.key_at(rank), "item": donor_item, "reason": problem})
+        tried = ", ".join(f"{r['key']!r} ({r['reason']})" for r in rejected)
+        raise ValueError(
+            f"random_image found no usable donor in {self.params.max_tries} draws: {tried}"
+        )
+
+    def transform(
+        self, image: ImageRef, drawn: Mapping[str, Any], ctx: Context
+    ) -> tuple[ImageValue, dict[str, Any]]:
+        pool = self._pool(ctx)
+        donor_key = drawn["donor_key"]
+        rank = pool.rank_of(donor_key)
+        if rank is None:
+            raise ValueError(f"donor {donor_key!r} is not in the pool")
+        donor: Any = pool.image_at(rank)
+        if drawn.get("donor_item") is not None:
+            donor = donor[drawn["donor_item"]]
+        return donor, {"intensity": 1.0}
+
+    @staticmethod
+    def _pool(ctx: Context) -> Pool:
+        pool = as_pool(ctx.pool)
+        if pool is None:
+            raise ValueError("random_image needs a donor pool (pool=dataset or list of images)")
+        return pool

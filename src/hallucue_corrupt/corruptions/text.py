@@ -9,6 +9,7 @@ unchanged and the record says ``applied: false`` with a reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -54,13 +55,15 @@ class SegmentCorruption(TextCorruption):
         return F.classify(F.segment(text), (*F.INSTRUCTION_PATTERNS, *self.params.extra_patterns))
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
         """The new segments and record fields, or None when the rule does not fire."""
         raise NotImplementedError
 
-    def corrupt(self, text: str, ctx: Context) -> tuple[str, dict[str, Any]]:
-        result = self.edit(self.segments(text), ctx)
+    def transform(
+        self, text: str, drawn: Mapping[str, Any], ctx: Context
+    ) -> tuple[str, dict[str, Any]]:
+        result = self.edit(self.segments(text), drawn)
         if result is None:
             return text, {"applied": False, "reason": self.NOTHING}
         segments, info = result
@@ -92,7 +95,7 @@ class RemoveText(SegmentCorruption):
     NOTHING = "no rule fired: no condition or description found"
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
         keep = {"placeholder", "instruction"} | ({"choices"} if self.params.keep_choices else set())
         kept = [s for s in segments if s.kind in keep]
@@ -128,7 +131,7 @@ class RemoveNumericConditions(SegmentCorruption):
     NOTHING = "no rule fired: no numeric condition found"
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
         drop = {i for i in _conditions(segments) if F.has_number(segments[i].text)}
         if not drop:
@@ -151,20 +154,30 @@ class ReplaceNumbers(SegmentCorruption):
     NOTHING = "no rule fired: no number found"
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        kinds = {"content", "choices"} if self.params.include_choices else {"content"}
-        rng = ctx.rng(self.name)
-        mapping: dict[str, str] = {}
+        mapping = drawn.get("number_map") or {}
+        kinds = self._kinds()
         out = [
-            F.Segment(F.replace_numbers(s.text, rng, mapping), s.lead, s.line, s.kind)
+            F.Segment(F.apply_number_map(s.text, mapping), s.lead, s.line, s.kind)
             if s.kind in kinds
             else s
             for s in segments
         ]
         if not mapping:
             return None
-        return out, {"number_map": mapping}
+        return out, {}
+
+    def _kinds(self) -> set[str]:
+        return {"content", "choices"} if self.params.include_choices else {"content"}
+
+    def draw(self, value: str, ctx: Context) -> dict[str, Any]:
+        mapping: dict[str, str] = {}
+        rng = ctx.rng()
+        for s in self.segments(value):
+            if s.kind in self._kinds():
+                F.replace_numbers(s.text, rng, mapping)
+        return {"number_map": mapping} if mapping else {}
 
 
 @register("remove_choices")
@@ -175,7 +188,7 @@ class RemoveChoices(SegmentCorruption):
     NOTHING = "no rule fired: no answer choices found"
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
         removed = [s.text for s in segments if s.kind == "choices"]
         if not removed:
@@ -191,19 +204,26 @@ class ShuffleConditions(SegmentCorruption):
     NOTHING = "no rule fired: fewer than two conditions"
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
         places = _conditions(segments)
-        if len(places) < 2:
+        order = drawn.get("order")
+        if len(places) < 2 or order is None:
             return None
-        order = [int(i) for i in ctx.rng(self.name).permutation(len(places))]
-        if order == list(range(len(places))):
-            order = order[1:] + order[:1]
         out = list(segments)
         for place, src in zip(places, order, strict=True):
             s = segments[places[src]]
             out[place] = F.Segment(s.text, segments[place].lead, segments[place].line, s.kind)
-        return out, {"order": order}
+        return out, {}
+
+    def draw(self, value: str, ctx: Context) -> dict[str, Any]:
+        n = len(_conditions(self.segments(value)))
+        if n < 2:
+            return {}
+        order = [int(i) for i in ctx.rng().permutation(n)]
+        if order == list(range(n)):
+            order = order[1:] + order[:1]
+        return {"order": order}
 
 
 class DropConditionsParams(TemplateParams):
@@ -218,12 +238,18 @@ class DropConditions(SegmentCorruption):
     NOTHING = "no rule fired: no condition found"
 
     def edit(
-        self, segments: list[F.Segment], ctx: Context
+        self, segments: list[F.Segment], drawn: Mapping[str, Any]
     ) -> tuple[list[F.Segment], dict[str, Any]] | None:
         places = _conditions(segments)
-        if not places:
+        drop = {places[i] for i in drawn.get("dropped", [])}
+        if not drop:
             return None
-        count = max(1, round(self.params.rate * len(places)))
-        drop = {places[i] for i in ctx.rng(self.name).permutation(len(places))[:count]}
         kept = [s for i, s in enumerate(segments) if i not in drop]
         return kept, {"removed": [segments[i].text for i in sorted(drop)]}
+
+    def draw(self, value: str, ctx: Context) -> dict[str, Any]:
+        n = len(_conditions(self.segments(value)))
+        if not n:
+            return {}
+        count = max(1, round(self.params.rate * n))
+        return {"dropped": sorted(int(i) for i in ctx.rng().permutation(n)[:count])}

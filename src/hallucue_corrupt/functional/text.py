@@ -11,7 +11,7 @@ problem description).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ __all__ = [
     "INSTRUCTION_PATTERNS",
     "PLACEHOLDER",
     "Segment",
+    "apply_number_map",
     "classify",
     "count_placeholders",
     "has_number",
@@ -197,3 +198,8 @@ def replace_numbers(text: str, rng: Any, mapping: dict[str, str]) -> str:
         return mapping[number]
 
     return _NUMBER.sub(sub, text)
+
+
+def apply_number_map(text: str, mapping: Mapping[str, str]) -> str:
+    """``text`` with each numeral that ``mapping`` names replaced (a drawn number map)."""
+    return _NUMBER.sub(lambda m: mapping.get(m.group(), m.group()), text)

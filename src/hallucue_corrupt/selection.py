@@ -1,0 +1,78 @@
+"""Selection: which samples a pipeline corrupts at one epoch, and the rules on sample keys.
+
+Exact selection picks the ``round(ratio * N)`` samples with the smallest keyed hashes, so
+it needs every key once (:func:`exact_threshold`); Bernoulli selection needs none. Keys
+must be unique: a duplicate would share its twin's draws and break exact ratios.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .fields import FieldError
+from .seeding import canonical_key, exact_threshold, is_selected, uniform
+
+__all__ = ["SELECT_STREAM", "Selection", "SelectionMode", "check_unique_keys", "select"]
+
+SelectionMode = Literal["exact", "bernoulli"]
+#: The random stream selection draws from.
+SELECT_STREAM = "__select__"
+
+_NEEDS_KEYS = (
+    "an exact ratio below 1 needs every sample key: pass the dataset (or keys=) so the "
+    "selection can see them all, or use selection='bernoulli'"
+)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which samples a pipeline corrupts at one epoch; picklable, O(1) in size."""
+
+    seed: int
+    epoch: int
+    ratio: float
+    mode: SelectionMode
+    threshold: int | None = None
+
+    @property
+    def needs_keys(self) -> bool:
+        """Whether this selection can only be decided with the full key set."""
+        return self.mode == "exact" and 0.0 < self.ratio < 1.0
+
+    def __call__(self, key: Any) -> bool:
+        if self.ratio >= 1.0:
+            return True
+        if self.ratio <= 0.0:
+            return False
+        if self.mode == "bernoulli":
+            return uniform(self.seed, key, SELECT_STREAM, self.epoch) < self.ratio
+        if self.threshold is None:
+            raise ValueError(_NEEDS_KEYS)
+        return is_selected(self.seed, key, SELECT_STREAM, self.epoch, self.threshold)
+
+
+def select(
+    seed: int, ratio: float, mode: SelectionMode, epoch: int, keys: Iterable[Any] | None
+) -> Selection:
+    """The selection for ``epoch``; an exact ratio below 1 without ``keys`` is an error now,
+    not later inside a worker."""
+    selection = Selection(seed, epoch, ratio, mode)
+    if not selection.needs_keys:
+        return selection
+    if keys is None:
+        raise ValueError(_NEEDS_KEYS)
+    threshold = exact_threshold(seed, keys, ratio, SELECT_STREAM, epoch)
+    return Selection(seed, epoch, ratio, mode, threshold)
+
+
+def check_unique_keys(keys: Iterable[Any], column: str | None = None) -> None:
+    """Raise :class:`FieldError` naming the first repeated key (and its row)."""
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        canon = canonical_key(key)
+        if canon in seen:
+            where = f"key column {column!r}" if column else "the keys"
+            raise FieldError(f"row {i}: {where} repeats the id {canon!r}; ids must be unique")
+        seen.add(canon)
