@@ -94,3 +94,15 @@ def small_ds() -> Dataset:
 @pytest.fixture
 def multi_ds() -> Dataset:
     return make_multi_image_dataset()
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored():
+    """Corruptions a test registers leave with it, so the suite can run twice in one
+    process (mutmut's clean run does) and tests do not see each other's classes."""
+    from hallucue_corrupt import registry
+
+    saved = dict(registry._REGISTRY)
+    yield
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved)

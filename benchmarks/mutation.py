@@ -1,0 +1,300 @@
+"""Mutation testing of the core modules: does the test suite notice when the code is wrong?
+
+    python -m benchmarks mutation                          # every core module (pyproject)
+    python -m benchmarks mutation --modules seeding,report  # some of them
+    python -m benchmarks mutation --results                # re-read the last run, no tests
+    python -m benchmarks mutation --named                  # issue 17's hand-made mutants
+
+The tool is mutmut (``pip install mutmut``): its configuration is ``[tool.mutmut]`` in
+pyproject.toml (the core modules, and the fast tests each mutant runs against: no TRL,
+verl, benchmark, docs or cross-process tests). mutmut copies the project to ``mutants/``,
+runs the tests once to learn which tests reach which function, then runs only those tests
+against each mutant, two at a time on two cores, with a per-mutant timeout.
+
+The table counts, per module: mutants, killed, survived, timeouts, the survivors judged
+equivalent (:data:`EQUIVALENT`, each with its reason) and the score, killed (timeouts
+included) over the non-equivalent mutants. ``--named`` applies each mutant of
+:data:`NAMED` by hand to a copy of ``src/`` and runs tests/test_mutants.py against it:
+each must fail there (and pass on the real code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "hallucue_corrupt"
+
+#: mutmut exit codes, as mutmut's own ``results`` reads them
+STATUS = {1: "killed", 3: "killed", 0: "survived", 36: "timeout", 24: "timeout", -24: "timeout"}
+STATUS |= {152: "timeout", 255: "timeout", 5: "no tests", 33: "no tests", None: "not checked"}
+
+#: Surviving mutants that behave exactly like the real code, by mutmut name, with why.
+EQUIVALENT: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Named:
+    """One hand-made mutant: ``old`` becomes ``new`` in ``path`` (under src/hallucue_corrupt)."""
+
+    what: str
+    path: str
+    old: str
+    new: str
+
+
+#: The 15 survivors of issue 17's audit (the placeholder check in two places), as patches.
+NAMED = [
+    Named(
+        "bernoulli selection ignores the epoch",
+        "selection.py",
+        "uniform(self.seed, key, SELECT_STREAM, self.epoch) < self.ratio",
+        "uniform(self.seed, key, SELECT_STREAM, 0) < self.ratio",
+    ),
+    Named(
+        "on_error keeps a partly corrupted row",
+        "engine.py",
+        "state = RowState(dict(row), key, columns, pipeline.seed, selection.epoch)\n",
+        "state = RowState(state.row, key, columns, pipeline.seed, selection.epoch)\n",
+    ),
+    Named(
+        "placeholder check (text only) lets a corruption add <image>",
+        "engine.py",
+        "elif before[1] is not None and marks != before[1]:",
+        "elif before[1] is not None and marks < before[1]:",
+    ),
+    Named(
+        "placeholder check (image and text) lets a corruption add <image>",
+        "engine.py",
+        "if before[0] == before[1] > 0 and images != marks:",
+        "if before[0] == before[1] > 0 and marks < images:",
+    ),
+    Named(
+        "blank_image(fill='mean') truncates the mean",
+        "functional/image.py",
+        "r, g, b = (int(np.rint(c)) for c in mean)",
+        "r, g, b = (int(c) for c in mean)",
+    ),
+    Named(
+        "shuffle_conditions may return the identity order",
+        "corruptions/text.py",
+        "if order == list(range(n)):\n            order = order[1:] + order[:1]",
+        "if False:\n            order = order[1:] + order[:1]",
+    ),
+    Named(
+        "gaussian noise at half its recorded sigma",
+        "functional/image.py",
+        "noise *= np.float32(sigma)",
+        "noise *= np.float32(sigma / 2)",
+    ),
+    Named(
+        "RGBA PNG bytes read as RGB by the header fast path",
+        "media.py",
+        '(8, 6): "RGBA"',
+        '(8, 6): "RGB"',
+    ),
+    Named(
+        "noisy-PNG fast path drops alpha",
+        "media.py",
+        '"RGBA": "COLOR_RGBA2BGRA"',
+        '"RGBA": "COLOR_RGBA2BGR"',
+    ),
+    Named(
+        "from_unit makes a PIL RGBA image opaque",
+        "functional/image.py",
+        "base = base.convert(target[:-1])\n            base.putalpha(alpha)\n            return base",
+        "return base.convert(target)",
+    ),
+    Named(
+        "an HxWx1 array comes back HxW from random_image with encoded donors",
+        "media.py",
+        "arr = arr[:, :, None]",
+        "arr = arr",
+    ),
+    Named(
+        "records.summarize: effective_ratio = selected / rows",
+        "records.py",
+        '"effective_ratio": applied / rows if rows else 0.0',
+        '"effective_ratio": selected / rows if rows else 0.0',
+    ),
+    Named(
+        "report: S2 and S3 swapped",
+        "report.py",
+        '"S2": ("normal", "corrupted", "train"),\n    "S3": ("corrupted", "clean", "train"),',
+        '"S2": ("corrupted", "clean", "train"),\n    "S3": ("normal", "corrupted", "train"),',
+    ),
+    Named(
+        "report: S6 and S7 swapped",
+        "report.py",
+        '"S6": ("normal", "corrupted", "test"),\n    "S7": ("corrupted", "clean", "test"),',
+        '"S6": ("corrupted", "clean", "test"),\n    "S7": ("normal", "corrupted", "test"),',
+    ),
+    Named(
+        "report: a 90% interval reported as 95%",
+        "report.py",
+        "level: float = 0.95",
+        "level: float = 0.90",
+    ),
+    Named(
+        "report: random_image missing from 'solvable without the image'",
+        "report.py",
+        '{"blank_image", "random_image", "drop_image", "text_only"}',
+        '{"blank_image", "drop_image", "text_only"}',
+    ),
+]
+
+
+def mutmut_config(root: Path = ROOT) -> dict[str, Any]:
+    """``[tool.mutmut]`` of pyproject.toml."""
+    with (root / "pyproject.toml").open("rb") as fh:
+        config: dict[str, Any] = tomllib.load(fh)["tool"]["mutmut"]
+    return config
+
+
+def core_modules(root: Path = ROOT) -> dict[str, str]:
+    """Short module name (``functional.image``) -> source path, from ``only_mutate``."""
+    out = {}
+    for path in mutmut_config(root)["only_mutate"]:
+        rel = Path(path).relative_to(f"src/{PACKAGE}")
+        out[".".join(rel.with_suffix("").parts)] = path
+    return out
+
+
+def mutant_globs(modules: list[str], root: Path = ROOT) -> list[str]:
+    """mutmut name patterns for ``modules`` (an unknown name is an error naming the known)."""
+    known = core_modules(root)
+    unknown = [m for m in modules if m not in known]
+    if unknown:
+        raise SystemExit(f"unknown module(s) {unknown}; the core modules are {sorted(known)}")
+    return [f"{PACKAGE}.{m}.*" for m in modules]
+
+
+def read_results(root: Path = ROOT) -> dict[str, Counter[str]]:
+    """Per module, the count of each status, from the ``.meta`` files of mutmut's last run."""
+    base = root / "mutants" / "src" / PACKAGE
+    out: dict[str, Counter[str]] = {}
+    for meta in sorted(base.rglob("*.py.meta")):
+        module = ".".join(meta.relative_to(base).with_suffix("").with_suffix("").parts)
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        counts: Counter[str] = Counter()
+        for name, code in codes.items():
+            status = STATUS.get(code, "suspicious")
+            if status == "survived" and name in EQUIVALENT:
+                status = "equivalent"
+            counts[status] += 1
+        out[module] = counts
+    return out
+
+
+def survivors(root: Path = ROOT) -> list[str]:
+    """Names of surviving mutants not judged equivalent (``mutmut show NAME`` shows each)."""
+    base = root / "mutants" / "src" / PACKAGE
+    names = []
+    for meta in sorted(base.rglob("*.py.meta")):
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if STATUS.get(code) == "survived" and name not in EQUIVALENT:
+                names.append(name)
+    return names
+
+
+def table(results: dict[str, Counter[str]], modules: list[str] | None = None) -> str:
+    """The per-module table (markdown), with a total row."""
+    cols = ["mutants", "killed", "survived", "equivalent", "timeout", "not checked", "score"]
+    lines = ["| module | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    total: Counter[str] = Counter()
+    for module, counts in results.items():
+        if modules and module not in modules:
+            continue
+        total.update(counts)
+        lines.append(_row(module, counts))
+    lines.append(_row("**total**", total))
+    return "\n".join(lines)
+
+
+def _row(name: str, c: Counter[str]) -> str:
+    n = sum(c.values())
+    killed = c["killed"] + c["timeout"]
+    checked = killed + c["survived"]
+    score = f"{100 * killed / checked:.1f}%" if checked else "n/a"
+    other = n - sum(c[k] for k in ("killed", "survived", "equivalent", "timeout"))
+    cells = [n, c["killed"], c["survived"], c["equivalent"], c["timeout"], other, score]
+    return f"| {name} | " + " | ".join(str(x) for x in cells) + " |"
+
+
+def run_mutmut(modules: list[str], max_children: int) -> int:
+    """Run mutmut on ``modules`` in the project root (it writes ``mutants/``)."""
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
+    env = {**os.environ, "HALLUCUE_FUZZ_EXAMPLES": os.environ.get("HALLUCUE_FUZZ_EXAMPLES", "20")}
+    return subprocess.call([*cmd, *mutant_globs(modules)], cwd=ROOT, env=env)
+
+
+def run_named(tests: str = "tests/test_mutants.py") -> list[dict[str, Any]]:
+    """Apply each :data:`NAMED` mutant to a copy of ``src/`` and run ``tests`` against it."""
+    rows = []
+    real = _pytest(ROOT / "src", tests)
+    rows.append({"mutant": "(real code)", "failed": real, "status": "pass" if not real else "FAIL"})
+    for mutant in NAMED:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "src"
+            shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("*.egg-info"))
+            path = src / PACKAGE / mutant.path
+            text = path.read_text()
+            if text.count(mutant.old) != 1:
+                rows.append({"mutant": mutant.what, "failed": [], "status": "not applicable"})
+                continue
+            path.write_text(text.replace(mutant.old, mutant.new))
+            failed = _pytest(src, tests)
+        status = "killed" if failed else "SURVIVED"
+        rows.append({"mutant": mutant.what, "failed": failed, "status": status})
+    return rows
+
+
+def _pytest(src: Path, tests: str) -> list[str]:
+    """Names of the tests in ``tests`` that fail with the package imported from ``src``."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", tests]
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True).stdout
+    return [line.split()[1].split("::")[-1] for line in out.splitlines() if line.startswith("FAILED")]
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks mutation", description=__doc__)
+    ap.add_argument("--modules", help="comma-separated core modules (default: all of them)")
+    ap.add_argument("--max-children", type=int, default=2, help="mutants run in parallel")
+    ap.add_argument("--results", action="store_true", help="print the last run's table only")
+    ap.add_argument("--named", action="store_true", help="run issue 17's hand-made mutants")
+    ap.add_argument("--survivors", action="store_true", help="list surviving mutants")
+    ap.add_argument("--json", help="also write the counts to this JSON file")
+    args = ap.parse_args(argv)
+    if args.named:
+        rows = run_named()
+        for row in rows:
+            print(f"{row['status']:>14}  {row['mutant']}  {' '.join(row['failed'][:3])}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+        bad = rows[0]["failed"] or any(r["status"] == "SURVIVED" for r in rows[1:])
+        return 1 if bad else 0
+    modules = args.modules.split(",") if args.modules else list(core_modules())
+    mutant_globs(modules)  # unknown names fail before anything runs
+    if not args.results:
+        rc = run_mutmut(modules, args.max_children)
+        if rc not in (0, 1):
+            print(f"mutmut exited with {rc}", file=sys.stderr)
+    results = read_results()
+    print(table(results, modules))
+    if args.survivors:
+        print("\n".join(name for name in survivors() if name.split(".")[1] in modules))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0

@@ -1,0 +1,312 @@
+"""Edge behaviour that a mutation audit found untested (issue 17).
+
+Each test here fails on a plausible one-line mutation of the library that the rest of the
+suite let through; docs/reliability.md lists the mutants. They go through public behaviour
+(records, decoded pixels, report numbers) so they hold when the internals are rewritten.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import hallucue_corrupt as hc
+from hallucue_corrupt.media import ImageRef, encode_png
+from hallucue_corrupt.report import GRID, IMAGE_REMOVING, bootstrap_ci, build_report, write_report
+
+from .conftest import png_bytes
+
+
+def encoded(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def decode(value: Any) -> Image.Image:
+    """An output image in any form, as a loaded PIL image."""
+    if isinstance(value, dict):
+        value = value["bytes"]
+    if isinstance(value, bytes):
+        img = Image.open(io.BytesIO(value))
+        img.load()
+        return img
+    if isinstance(value, np.ndarray):
+        return Image.fromarray(value[:, :, 0] if value.ndim == 3 and value.shape[2] == 1 else value)
+    return value
+
+
+def gradient_alpha(size: tuple[int, int] = (40, 24)) -> np.ndarray:
+    """An RGBA array whose alpha runs 0-255 across the image (never all opaque)."""
+    w, h = size
+    rng = np.random.default_rng(5)
+    arr = rng.integers(40, 216, (h, w, 4), dtype=np.uint8)
+    arr[:, :, 3] = np.linspace(0, 255, w, dtype=np.uint8)[None, :]
+    return arr
+
+
+# -- selection --------------------------------------------------------------------------------
+
+
+def test_bernoulli_selection_changes_with_the_epoch():
+    keys = range(200)
+    pipe = hc.Pipeline([hc.make("blank_image")], ratio=0.5, seed=3, selection="bernoulli")
+    by_epoch = [[pipe.select(epoch=e)(k) for k in keys] for e in range(3)]
+    assert by_epoch[0] != by_epoch[1] != by_epoch[2]
+    assert by_epoch[0] == [pipe.select(epoch=0)(k) for k in keys]  # per epoch, fixed
+    for chosen in by_epoch:
+        assert 60 < sum(chosen) < 140
+
+
+def test_exact_selection_changes_with_the_epoch_and_keeps_the_count():
+    keys = list(range(50))
+    pipe = hc.Pipeline([hc.make("blank_image")], ratio=0.3, seed=3)
+    sets = [{k for k in keys if pipe.select(keys, epoch=e)(k)} for e in range(3)]
+    assert all(len(s) == 15 for s in sets)
+    assert sets[0] != sets[1] != sets[2]
+
+
+# -- the row engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on_error", ["keep", "skip"])
+def test_on_error_returns_the_row_untouched_when_a_later_corruption_fails(on_error):
+    text = "<image>Let $x=2$. Find x. Answer step by step."
+    row = {"image": b"\x89PNG\r\n\x1a\n broken", "problem": text, "id": 4}
+    pipe = hc.Pipeline([hc.make("remove_text"), hc.make("blank_image")], on_error=on_error)
+    out, rec = pipe.apply(row, key=4, image_column="image", text_column="problem")
+    assert out == row  # the text that remove_text already stripped comes back whole
+    assert rec["applied"] is False and rec["corruptions"] == []
+    assert "field 'image'" in rec["error"] and rec["skipped"] is (on_error == "skip")
+
+
+class AddImage(hc.TextCorruption):
+    """Adds an ``<image>`` placeholder (a broken third-party corruption)."""
+
+    name = "add_image_mutant_test"
+
+    def transform(self, text: str, drawn: Any, ctx: hc.Context) -> tuple[str, dict[str, Any]]:
+        return text + " <image>", {}
+
+
+class DropImage(hc.TextCorruption):
+    """Removes the ``<image>`` placeholders (a broken third-party corruption)."""
+
+    name = "drop_image_mutant_test"
+
+    def transform(self, text: str, drawn: Any, ctx: hc.Context) -> tuple[str, dict[str, Any]]:
+        return text.replace("<image>", ""), {}
+
+
+@pytest.mark.parametrize("corruption", [AddImage, DropImage])
+@pytest.mark.parametrize("with_image", [True, False])
+def test_placeholder_count_may_not_change(corruption, with_image):
+    row: dict[str, Any] = {"problem": "<image>Find $x$."}
+    columns = {"text_column": "problem"}
+    if with_image:
+        row["image"] = png_bytes(0)
+        columns["image_column"] = "image"
+    pipe = hc.Pipeline([corruption()])
+    with pytest.raises(hc.FieldError, match=r"sample 'k7'.*placeholders"):
+        pipe.apply(row, key="k7", **columns)
+    # text with no placeholder and no image field: adding one is an error too
+    if corruption is AddImage and not with_image:
+        with pytest.raises(hc.FieldError, match="from 0 to 1"):
+            pipe.apply({"problem": "Find $x$."}, key="k7", text_column="problem")
+
+
+# -- image corruptions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ((201, 202, 0, 0), 101),  # mean 100.75: rounds up
+        ((200, 201, 0, 0), 100),  # mean 100.25: rounds down
+        ((3, 0, 0, 0), 1),  # mean 0.75
+    ],
+)
+def test_blank_mean_fill_rounds_the_mean(values, expected):
+    arr = np.asarray(values, np.uint8).reshape(2, 2, 1).repeat(3, axis=2)
+    out, rec = hc.make("blank_image", fill="mean").apply_image(Image.fromarray(arr))
+    assert rec["fill_rgb"] == [expected] * 3
+    assert out.getpixel((1, 1)) == (expected,) * 3
+
+
+@pytest.mark.parametrize("sigma", [0.03, 0.08])
+@pytest.mark.parametrize("form", ["pil", "bytes", "array"])
+def test_gaussian_noise_has_the_recorded_sigma(sigma, form):
+    gray = Image.new("RGB", (96, 96), (128, 128, 128))
+    value: Any = {"pil": gray, "bytes": encoded(gray), "array": np.asarray(gray)}[form]
+    out, rec = hc.make("gaussian_noise", sigma=sigma).apply_image(value, key=3)
+    assert rec["sigma"] == sigma
+    diff = (np.asarray(decode(out), np.float64) - 128) / 255
+    # 27648 samples, no clipping this far from 0 and 1: the std is within 3% of sigma
+    assert diff.std() == pytest.approx(sigma, rel=0.03)
+    assert abs(diff.mean()) < sigma / 20
+
+
+def test_gaussian_noise_severity_sigma_is_the_recorded_one():
+    gray = Image.new("L", (128, 128), 128)
+    out, rec = hc.make("gaussian_noise", severity=1).apply_image(gray, key=0)
+    diff = (np.asarray(out, np.float64) - 128) / 255
+    assert diff.std() == pytest.approx(rec["sigma"], rel=0.03)
+
+
+def test_shuffle_conditions_never_returns_the_identity_order():
+    text = "Let $x=2$. Let $y=3$. Find $x+y$."
+    shuffle = hc.make("shuffle_conditions")
+    for key in range(40):
+        out, rec = shuffle.apply_text(text, key=key)
+        assert rec["applied"] is True and out != text
+        assert rec["order"] != sorted(rec["order"])
+        assert out == "Let $y=3$. Let $x=2$. Find $x+y$."
+
+
+def test_shuffle_conditions_moves_every_order_but_the_identity():
+    text = "Let $a=1$. Let $b=2$. Let $c=3$. Find $a+b+c$."
+    orders = {tuple(hc.make("shuffle_conditions").apply_text(text, key=k)[1]["order"]) for k in range(80)}
+    assert (0, 1, 2) not in orders and len(orders) == 5
+
+
+# -- media: alpha and channels ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "RGB", "RGBA"])
+def test_png_header_mode_is_the_decoded_mode(mode):
+    img = Image.fromarray(gradient_alpha()).convert(mode)
+    data = encoded(img)
+    assert ImageRef(data).mode == Image.open(io.BytesIO(data)).mode == mode
+    assert ImageRef({"bytes": data, "path": None}).mode == mode
+    out, rec = hc.make("blank_image").apply_image(data)
+    assert decode(out).mode == mode and rec["before"]["mode"] == mode == rec["after"]["mode"]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+def test_noisy_png_encoding_is_lossless(mode):
+    img = Image.fromarray(gradient_alpha()).convert(mode)
+    back = decode(encode_png(img, noisy=True))
+    assert back.mode == mode
+    assert np.array_equal(np.asarray(back), np.asarray(img))
+
+
+@pytest.mark.parametrize("name", ["gaussian_noise", "contrast", "gaussian_blur", "jpeg_compression"])
+@pytest.mark.parametrize("form", ["pil", "bytes", "array"])
+def test_pixel_corruptions_keep_the_alpha_channel(name, form):
+    arr = gradient_alpha()
+    img = Image.fromarray(arr)
+    value: Any = {"pil": img, "bytes": encoded(img), "array": arr}[form]
+    out, rec = hc.make(name, severity=3).apply_image(value, key=1)
+    back = decode(out)
+    assert back.mode == "RGBA" and rec["after"]["mode"] == "RGBA"
+    assert np.array_equal(np.asarray(back)[:, :, 3], arr[:, :, 3])
+
+
+def test_pixel_corruptions_keep_la_alpha():
+    img = Image.fromarray(gradient_alpha()).convert("LA")
+    out, _ = hc.make("gaussian_noise").apply_image(img, key=0)
+    assert out.mode == "LA"
+    assert np.array_equal(np.asarray(out.getchannel("A")), np.asarray(img.getchannel("A")))
+
+
+@pytest.mark.parametrize("donor_form", ["bytes", "dict", "pil"])
+def test_random_image_keeps_an_hxwx1_array_hxwx1(donor_form):
+    donors = [Image.fromarray(gradient_alpha((6 + i, 5))).convert("L") for i in range(4)]
+    pool = {
+        "bytes": [encoded(d) for d in donors],
+        "dict": [{"bytes": encoded(d), "path": None} for d in donors],
+        "pil": donors,
+    }[donor_form]
+    src = np.zeros((5, 7, 1), np.uint8)
+    out, rec = hc.make("random_image").apply_image(src, key=0, pool=pool)
+    donor = np.asarray(donors[int(rec["donor_key"])])
+    assert isinstance(out, np.ndarray) and out.shape == (*donor.shape, 1)
+    assert np.array_equal(out[:, :, 0], donor)
+
+
+# -- records and report -----------------------------------------------------------------------
+
+
+def test_summarize_effective_ratio_counts_applied_rows():
+    pipe = hc.Pipeline([hc.make("replace_numbers")], ratio=1.0)
+    texts = ["Let $x=2$. Find x.", "Find x.", "Find y.", "Let $y=1$. Find y."]
+    recs = [pipe.apply({"t": t}, key=i, text_column="t")[1] for i, t in enumerate(texts)]
+    summary = hc.records.summarize(recs)
+    assert summary["rows"] == summary["selected"] == 4
+    assert summary["applied"] == 2 and summary["effective_ratio"] == 0.5
+    assert summary["corruptions"]["replace_numbers"] == {"attempted": 4, "applied": 2}
+
+
+def grid_rows() -> list[dict[str, Any]]:
+    """16 rows per grid cell; cell i (S1..S8 in GRID order) has i+1 correct answers."""
+    blank = hc.records.dumps({"applied": True, "corruptions": [{"name": "blank_image", "applied": True}]})
+    rows = []
+    for i, (kind, inp, split) in enumerate(GRID.values()):
+        for j in range(16):
+            rows.append(
+                {
+                    "id": f"{split}{j}",
+                    "correct": int(j <= i),
+                    "model_kind": kind,
+                    "split": split,
+                    "hallucue": blank if inp == "corrupted" else None,
+                }
+            )
+    return rows
+
+
+def test_grid_cells_hold_the_documented_conditions():
+    grid = build_report(grid_rows(), n_boot=50)["grid"]
+    documented = {
+        "S1": ("normal", "clean", "train"),
+        "S2": ("normal", "corrupted", "train"),
+        "S3": ("corrupted", "clean", "train"),
+        "S4": ("corrupted", "corrupted", "train"),
+        "S5": ("normal", "clean", "test"),
+        "S6": ("normal", "corrupted", "test"),
+        "S7": ("corrupted", "clean", "test"),
+        "S8": ("corrupted", "corrupted", "test"),
+    }
+    order = list(documented)
+    for name, (kind, inp, split) in documented.items():
+        cell = grid[name]
+        assert (cell["model_kind"], cell["input"], cell["split"]) == (kind, inp, split)
+        # rows were built per condition, so the accuracy says which rows the cell read
+        assert cell["n"] == 16 and cell["accuracy"] == (order.index(name) + 1) / 16
+
+
+def test_intervals_are_95_percent_as_the_report_says(tmp_path):
+    values = [1.0] * 30 + [0.0] * 70
+    default = bootstrap_ci(values, n=2000, seed=1)
+    assert default == bootstrap_ci(values, n=2000, seed=1, level=0.95)
+    narrow = bootstrap_ci(values, n=2000, seed=1, level=0.90)
+    assert default[0] < narrow[0] and narrow[1] < default[1]
+    # a binomial with p=0.3, n=100: the 95% interval is about +-1.96 * 0.0458
+    assert default[1] - default[0] == pytest.approx(2 * 1.96 * math.sqrt(0.3 * 0.7 / 100), rel=0.1)
+    rows = [{"id": i, "correct": v} for i, v in enumerate(values)]
+    report = write_report(rows, tmp_path, n_boot=2000, seed=1)
+    assert report["accuracy"]["model|clean"]["ci"] == list(bootstrap_ci(values, n=2000, seed=1))
+    assert "95% bootstrap interval" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["blank_image", "random_image", "drop_image", "text_only"])
+def test_image_removing_corruptions_count_as_solvable_without_the_image(name):
+    assert name in hc.list_corruptions() and name in IMAGE_REMOVING
+    rec = hc.records.dumps({"applied": True, "corruptions": [{"name": name, "applied": True}]})
+    rows = [{"id": i, "correct": int(i < 3), "hallucue": rec} for i in range(4)]
+    rows += [{"id": i, "correct": 1, "hallucue": None} for i in range(4)]
+    solvable = build_report(rows, n_boot=20)["solvable_without_image"]
+    assert solvable["model"]["n"] == 4 and solvable["model"]["accuracy"] == 0.75
+
+
+def test_image_keeping_corruptions_are_not_solvable_without_the_image():
+    rec = hc.records.dumps(
+        {"applied": True, "corruptions": [{"name": "gaussian_noise", "applied": True}]}
+    )
+    rows = [{"id": i, "correct": 1, "hallucue": rec} for i in range(4)]
+    assert build_report(rows, n_boot=20)["solvable_without_image"] == {}
