@@ -27,11 +27,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "hallucue_corrupt"
@@ -113,7 +114,9 @@ NAMED = [
     Named(
         "from_unit makes a PIL RGBA image opaque",
         "functional/image.py",
-        "base = base.convert(target[:-1])\n            base.putalpha(alpha)\n            return base",
+        "base = base.convert(target[:-1])\n"
+        "            base.putalpha(alpha)\n"
+        "            return base",
         "return base.convert(target)",
     ),
     Named(
@@ -265,7 +268,9 @@ def _pytest(src: Path, tests: str) -> list[str]:
     env = {**os.environ, "PYTHONPATH": str(src)}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf", tests]
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True).stdout
-    return [line.split()[1].split("::")[-1] for line in out.splitlines() if line.startswith("FAILED")]
+    return [
+        line.split()[1].split("::")[-1] for line in out.splitlines() if line.startswith("FAILED")
+    ]
 
 
 def main(argv: list[str]) -> int:
@@ -294,7 +299,8 @@ def main(argv: list[str]) -> int:
     results = read_results()
     print(table(results, modules))
     if args.survivors:
-        print("\n".join(name for name in survivors() if name.split(".")[1] in modules))
+        prefixes = tuple(f"{PACKAGE}.{m}." for m in modules)
+        print("\n".join(name for name in survivors() if name.startswith(prefixes)))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -173,7 +173,8 @@ def test_replace_numbers_is_plausible_consistent_and_recorded():
         out.count(f"$AB = {mapping['5']}$ cm") == 1 and out.count(f"$CD = {mapping['5']}$ cm") == 1
     )
     assert len(mapping["5"]) == 1 and mapping["5"] != "5"
-    assert 0 < int(mapping["30"]) < 180 and f"{mapping['30']}^\\circ$" in out
+    assert 5 <= int(mapping["30"]) < 180 and mapping["30"] != "30"
+    assert f"{mapping['30']}^\\circ$" in out
     assert len(mapping["12.75"].split(".")[1]) == 2
     assert out.endswith("Find $x$. Answer step by step.")
     assert run("replace_numbers", text) == (out, rec)

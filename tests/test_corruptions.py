@@ -129,8 +129,10 @@ def test_random_image_needs_another_image():
 
 def test_random_image_returns_the_input_form():
     pool = [Image.new("RGB", (3, 3), (i, i, i)) for i in range(3)]
-    out, _ = hc.make("random_image").apply_image(pool[0], key=0, pool=pool)
-    assert isinstance(out, Image.Image)
+    for key in range(3):
+        out, rec = hc.make("random_image").apply_image(pool[key], key=key, pool=pool)
+        assert isinstance(out, Image.Image) and rec["donor_key"] != str(key)
+        assert out.tobytes() == pool[int(rec["donor_key"])].tobytes()
 
 
 TR = hc.make("remove_text")

@@ -156,13 +156,17 @@ def test_trl_style_content_parts(small_ds):
         for i in range(4)
     ]
     ds = Dataset.from_list(rows)
-    original = [dict(r) for r in rows]
     out = hc.corrupt_dataset(ds, hc.Pipeline([hc.make("remove_text")]), text_column="prompt")
-    for row in out:
+    for i, row in enumerate(out):
         parts = row["prompt"][0]["content"]
+        assert row["prompt"][0]["role"] == "user"
         assert parts[0]["type"] == "image"
         assert parts[1]["text"] == "Answer step by step."
-    assert rows == original
+        # the column no corruption names comes through as the same pixels
+        assert row["image"].tobytes() == small_ds[i]["image"].tobytes()
+        assert hc.records.loads(row["hallucue"])["corruptions"][0]["where"] == (
+            "prompt[0].content[1].text"
+        )
 
 
 def test_keep_original_and_jsonl_log(small_ds, tmp_path):

@@ -170,7 +170,9 @@ def test_shuffle_conditions_never_returns_the_identity_order():
 
 def test_shuffle_conditions_moves_every_order_but_the_identity():
     text = "Let $a=1$. Let $b=2$. Let $c=3$. Find $a+b+c$."
-    orders = {tuple(hc.make("shuffle_conditions").apply_text(text, key=k)[1]["order"]) for k in range(80)}
+    orders = {
+        tuple(hc.make("shuffle_conditions").apply_text(text, key=k)[1]["order"]) for k in range(80)
+    }
     assert (0, 1, 2) not in orders and len(orders) == 5
 
 
@@ -195,7 +197,9 @@ def test_noisy_png_encoding_is_lossless(mode):
     assert np.array_equal(np.asarray(back), np.asarray(img))
 
 
-@pytest.mark.parametrize("name", ["gaussian_noise", "contrast", "gaussian_blur", "jpeg_compression"])
+@pytest.mark.parametrize(
+    "name", ["gaussian_noise", "contrast", "gaussian_blur", "jpeg_compression"]
+)
 @pytest.mark.parametrize("form", ["pil", "bytes", "array"])
 def test_pixel_corruptions_keep_the_alpha_channel(name, form):
     arr = gradient_alpha()
@@ -244,7 +248,9 @@ def test_summarize_effective_ratio_counts_applied_rows():
 
 def grid_rows() -> list[dict[str, Any]]:
     """16 rows per grid cell; cell i (S1..S8 in GRID order) has i+1 correct answers."""
-    blank = hc.records.dumps({"applied": True, "corruptions": [{"name": "blank_image", "applied": True}]})
+    blank = hc.records.dumps(
+        {"applied": True, "corruptions": [{"name": "blank_image", "applied": True}]}
+    )
     rows = []
     for i, (kind, inp, split) in enumerate(GRID.values()):
         for j in range(16):
@@ -310,3 +316,54 @@ def test_image_keeping_corruptions_are_not_solvable_without_the_image():
     )
     rows = [{"id": i, "correct": 1, "hallucue": rec} for i in range(4)]
     assert build_report(rows, n_boot=20)["solvable_without_image"] == {}
+
+
+# -- seeding: the documented edges of the keyed hashes ------------------------------------------
+
+
+def test_rng_and_uniform_default_to_epoch_zero_and_use_every_extra():
+    from hallucue_corrupt.seeding import derive_seed, make_rng, uniform
+
+    assert uniform(5, "k", "s") == uniform(5, "k", "s", 0) != uniform(5, "k", "s", 1)
+    assert make_rng(5, "k", "s").integers(2**62) == make_rng(5, "k", "s", 0).integers(2**62)
+    assert make_rng(5, "k", "s", 0, 3).integers(2**62) != make_rng(5, "k", "s", 0).integers(2**62)
+    expected = np.random.Generator(np.random.PCG64(derive_seed(5, "k", "s", 0, 3)))
+    assert make_rng(5, "k", "s", 0, 3).integers(2**62) == expected.integers(2**62)
+
+
+def test_exact_threshold_ends_and_tightness():
+    from hallucue_corrupt.seeding import derive_seed, exact_threshold, is_selected
+
+    keys = [f"k{i}" for i in range(20)]
+    assert exact_threshold(1, keys, 0.0, "s") == 0
+    assert exact_threshold(1, keys, 0.01, "s") == 0  # round(0.2) selects nothing
+    assert exact_threshold(1, keys, 1.0, "s") == 2**64
+    assert exact_threshold(1, keys, 0.99, "s") == 2**64  # round(19.8) is everything
+    hashes = sorted(derive_seed(1, k, "s") for k in keys)
+    threshold = exact_threshold(1, keys, 0.25, "s")
+    assert threshold == hashes[4] + 1  # the smallest threshold that selects 5
+    assert sum(is_selected(1, k, "s", 0, threshold) for k in keys) == 5
+    assert sum(is_selected(1, k, "s", 0, threshold - 1) for k in keys) == 4
+    # a sample whose hash equals the threshold is not selected (strictly below)
+    assert not is_selected(1, "k0", "s", 0, derive_seed(1, "k0", "s"))
+    assert is_selected(1, "k0", "s", 0, derive_seed(1, "k0", "s") + 1)
+
+
+def test_replace_numbers_keeps_angles_below_180_and_other_numbers_their_digits():
+    angle = "Let $\\angle A = {}^\\circ$. Find $x$."
+    plain = "Let $AB = {}$ cm. Find $x$."
+    replace = hc.make("replace_numbers")
+    angles30 = [
+        int(replace.apply_text(angle.format(30), key=k)[1]["number_map"]["30"]) for k in range(60)
+    ]
+    angles150 = [
+        int(replace.apply_text(angle.format(150), key=k)[1]["number_map"]["150"]) for k in range(60)
+    ]
+    plain30 = [
+        replace.apply_text(plain.format(30), key=k)[1]["number_map"]["30"] for k in range(60)
+    ]
+    # an angle is any plausible angle: sometimes three digits, never 180 or more
+    assert all(5 <= a < 180 and a != 30 for a in angles30) and max(angles30) >= 100
+    assert all(5 <= a < 180 and a != 150 for a in angles150) and min(angles150) < 100
+    # a length keeps its digit count
+    assert all(len(n) == 2 and n[0] != "0" and n != "30" for n in plain30)

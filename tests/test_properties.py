@@ -65,6 +65,11 @@ def test_image_corruptions(name, image, seed, key, severity):
     assert rec["applied"] is True and rec["name"] == name
     if name == "random_image":
         assert rec["donor_key"] != key
+        own = f"p{seed % 6}"  # a key that IS in the pool: the sample is never its own donor
+        donor, own_rec = c.apply_image(image, seed=seed, key=own, pool=POOL)
+        assert own_rec["donor_key"] != own
+        expected = POOL.image_at(POOL.rank_of(own_rec["donor_key"]))
+        assert np.array_equal(np.asarray(donor), np.asarray(expected))
     else:  # same size; the mode kept or converted as documented
         assert out.size == image.size
         assert out.mode == F.MODE_AFTER.get(image.mode, image.mode) or name == "blank_image"

@@ -114,7 +114,10 @@ def test_gap_solvable_and_grid(results):
 
 def test_bootstrap_is_deterministic_and_sane():
     values = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1]
-    assert bootstrap_ci(values, seed=3) == bootstrap_ci(values, seed=3)
+    # golden: 500 resamples of 37 values (13 right) from PCG64(3); percentiles 2.5 and 97.5
+    thirds = [float(i % 3 == 0) for i in range(37)]
+    assert bootstrap_ci(thirds, n=500, seed=3) == (7 / 37, 18 / 37)
+    assert bootstrap_ci(thirds, n=500, seed=4) == (7 / 37, 19 / 37)
     low, high = bootstrap_ci(values, n=2000, seed=0)
     assert low < 0.6 < high and low > 0.2 and high < 1.0
     assert all(math.isnan(x) for x in bootstrap_ci([]))

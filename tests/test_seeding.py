@@ -14,7 +14,7 @@ from hallucue_corrupt.seeding import (
 
 def test_derive_seed_is_a_fixed_function_of_its_inputs():
     # golden value: the same on every machine and Python version (blake2b of the key string)
-    assert derive_seed(0, "row-17", "blank_image", 0) == derive_seed(0, "row-17", "blank_image", 0)
+    assert derive_seed(0, "row-17", "blank_image", 0) == 2225444462753829181
     assert derive_seed(0, 17, "x") == derive_seed(0, "17", "x") == derive_seed(0, np.int64(17), "x")
     assert (
         derive_seed(0, 17, "x") == 2585639753399065615
