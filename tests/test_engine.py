@@ -336,3 +336,37 @@ def test_num_rows_with_a_key_column_is_an_error():
     pipe = hc.Pipeline([hc.make("blank_image")], ratio=0.5)
     with pytest.raises(ValueError, match="num_rows= counts row indices"):
         pipe.map_fn("image", key_column="id", num_rows=10)
+
+
+def test_no_module_level_import_cycles():
+    """Each module imports only what sits below it (lazy imports inside functions aside)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(hc.__file__).parent
+    modules = {
+        ".".join(p.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in root.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps = set()
+        for node in ast.parse(path.read_text()).body:  # module level only
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    sub = f"{target}.{alias.name}"
+                    deps.add(sub if sub in modules else target)
+        graph[name] = {d for d in deps if d in modules and d not in (name, "hallucue_corrupt")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for dep in graph[start]:
+            if dep == goal or (dep not in seen and reaches(dep, goal, seen | {dep})):
+                return True
+        return False
+
+    cycles = [name for name in graph if reaches(name, name, {name})]
+    assert cycles == []
+    assert "hallucue_corrupt.pipeline" in graph and graph["hallucue_corrupt.engine"]
