@@ -1,0 +1,87 @@
+"""The mutation-testing runner (``python -m benchmarks mutation``): its configuration and
+argument handling, without running mutmut (a full run takes about an hour; see
+docs/reliability.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmarks import mutation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_core_modules_come_from_pyproject_and_exist():
+    modules = mutation.core_modules()
+    for name in ("seeding", "selection", "engine", "records", "report", "pool", "binding"):
+        assert name in modules
+    assert {"dataset", "media", "functional.image", "functional.text"} <= set(modules)
+    for path in modules.values():
+        assert (ROOT / path).is_file()
+    config = mutation.mutmut_config()
+    selection = config["pytest_add_cli_args_test_selection"]
+    assert "--ignore=tests/test_trl.py" in selection and "--ignore=tests/test_verl.py" in selection
+
+
+def test_module_names_become_mutant_patterns():
+    assert mutation.mutant_globs(["seeding", "functional.image"]) == [
+        "hallucue_corrupt.seeding.*",
+        "hallucue_corrupt.functional.image.*",
+    ]
+    with pytest.raises(SystemExit, match=r"unknown module\(s\) \['sedding'\].*seeding"):
+        mutation.mutant_globs(["sedding"])
+    with pytest.raises(SystemExit, match="unknown module"):
+        mutation.main(["--results", "--modules", "nope"])
+
+
+def test_results_are_counted_per_module_with_equivalents_apart(tmp_path, monkeypatch):
+    base = tmp_path / "mutants" / "src" / "hallucue_corrupt"
+    (base / "functional").mkdir(parents=True)
+    codes = {
+        "hallucue_corrupt.seeding.x_a__mutmut_1": 1,
+        "hallucue_corrupt.seeding.x_a__mutmut_2": 0,
+        "hallucue_corrupt.seeding.x_a__mutmut_3": 0,
+        "hallucue_corrupt.seeding.x_a__mutmut_4": 36,
+        "hallucue_corrupt.seeding.x_a__mutmut_5": None,
+    }
+    (base / "seeding.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
+    image = {"hallucue_corrupt.functional.image.x_b__mutmut_1": 3}
+    (base / "functional" / "image.py.meta").write_text(json.dumps({"exit_code_by_key": image}))
+    monkeypatch.setitem(mutation.EQUIVALENT, "hallucue_corrupt.seeding.x_a__mutmut_3", "why")
+    results = mutation.read_results(tmp_path)
+    assert results["seeding"] == {
+        "killed": 1,
+        "survived": 1,
+        "equivalent": 1,
+        "timeout": 1,
+        "not checked": 1,
+    }
+    assert results["functional.image"] == {"killed": 1}
+    assert mutation.survivors(tmp_path) == ["hallucue_corrupt.seeding.x_a__mutmut_2"]
+    text = mutation.table(results)
+    # seeding: 5 mutants, killed 1 + timeout 1 of 3 checked non-equivalent ones
+    assert "| seeding | 5 | 1 | 1 | 1 | 1 | 1 | 66.7% |" in text
+    assert "| **total** | 6 | 2 | 1 | 1 | 1 | 1 | 75.0% |" in text
+    assert "seeding" not in mutation.table(results, ["functional.image"])
+
+
+def test_named_mutants_name_real_files():
+    assert len(mutation.NAMED) == 16  # the 15 survivors; the placeholder check in two places
+    for mutant in mutation.NAMED:
+        assert (ROOT / "src" / "hallucue_corrupt" / mutant.path).is_file()
+        assert mutant.old != mutant.new
+
+
+def test_suite_runs_by_name():
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "mutation", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "python -m benchmarks mutation" in out and "--named" in out
