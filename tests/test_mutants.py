@@ -7,7 +7,9 @@ suite let through; docs/reliability.md lists the mutants. They go through public
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import math
 from typing import Any
 
@@ -17,7 +19,14 @@ from PIL import Image
 
 import hallucue_corrupt as hc
 from hallucue_corrupt.media import ImageRef, encode_png
-from hallucue_corrupt.report import GRID, IMAGE_REMOVING, bootstrap_ci, build_report, write_report
+from hallucue_corrupt.report import (
+    GRID,
+    IMAGE_REMOVING,
+    bootstrap_ci,
+    build_report,
+    load_results,
+    write_report,
+)
 
 from .conftest import png_bytes
 
@@ -368,3 +377,83 @@ def test_replace_numbers_keeps_angles_below_180_and_other_numbers_their_digits()
     assert all(5 <= a < 180 and a != 150 for a in angles150) and min(angles150) < 100
     # a length keeps its digit count
     assert all(len(n) == 2 and n[0] != "0" and n != "30" for n in plain30)
+
+
+# -- replay: rows it must hand back clean --------------------------------------------------------
+
+
+def test_replay_returns_the_clean_row_for_errors_unselected_and_empty_records():
+    row = {"image": Image.new("RGB", (4, 4), (1, 2, 3))}
+    _, rec = hc.Pipeline([hc.make("blank_image")]).apply(row, key=0, image_column="image")
+    assert hc.replay(rec, row, image_column="image")["image"].getpixel((0, 0)) == (255,) * 3
+    for changed in ({"error": "boom"}, {"selected": False}, {"error": "boom", "selected": False}):
+        out = hc.replay({**rec, **changed}, row, image_column="image")
+        assert out == row and out is not row
+    bare = {k: v for k, v in rec.items() if k != "corruptions"}
+    assert hc.replay(bare, row, image_column="image") == row
+
+
+# -- records and results files -------------------------------------------------------------------
+
+
+def test_write_jsonl_makes_parent_folders_and_writes_utf8(tmp_path):
+    path = tmp_path / "a" / "b" / "log.jsonl"
+    recs = [{"key": "é", "applied": True}, '{"key":"∠","applied":false}']
+    assert hc.records.write_jsonl(recs, path) == path
+    assert path.read_bytes().decode("utf-8").splitlines() == [
+        '{"applied":true,"key":"é"}',
+        '{"applied":false,"key":"∠"}',
+    ]
+
+
+RESULTS = [
+    {"id": "a", "correct": 1, "note": "two\r\nlines ∠"},
+    {"id": "b", "correct": 0, "note": "plain"},
+]
+
+
+def write_results(path: Any) -> None:
+    """RESULTS in the format ``path``'s suffix names."""
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in RESULTS) + "\n\n", encoding="utf-8")
+    elif suffix == ".json":
+        path.write_text(json.dumps(RESULTS[0]) + "\n" + json.dumps(RESULTS[1]), encoding="utf-8")
+    elif suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, ["id", "correct", "note"])
+            writer.writeheader()
+            writer.writerows(RESULTS)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(RESULTS), path)
+
+
+@pytest.mark.parametrize("name", ["r.jsonl", "r.json", "r.csv", "r.parquet", "R.CSV"])
+def test_results_files_of_every_format_load_alike(tmp_path, name):
+    path = tmp_path / name
+    write_results(path)
+    rows = load_results(path)
+    assert [(r["id"], r["correct"], r["note"]) for r in rows] == [
+        ("a", 1.0, "two\r\nlines ∠"),  # csv: a quoted newline stays as written
+        ("b", 0.0, "plain"),
+    ]
+    assert all(type(r["correct"]) is float for r in rows)
+
+
+def test_results_file_errors_name_the_file_and_field(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"results file '.*nope\.jsonl' does not exist"):
+        load_results(tmp_path / "nope.jsonl")
+    odd = tmp_path / "r.txt"
+    odd.write_text("id,correct\n")
+    with pytest.raises(ValueError, match=r"unsupported results file '.*r\.txt': use \.jsonl"):
+        load_results(odd)
+    bad = tmp_path / "r.jsonl"
+    bad.write_text(json.dumps({"id": "a", "correct": "yes"}) + "\n")
+    with pytest.raises(ValueError, match=r"results row 0, field 'correct': 'yes' is not 0/1"):
+        load_results(bad)
+    bad.write_text(json.dumps({"id": "a", "correct": 1}) + "\n" + json.dumps({"id": "b"}) + "\n")
+    with pytest.raises(KeyError, match=r"results row 1 has no 'correct' column"):
+        load_results(bad)
