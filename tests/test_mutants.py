@@ -457,3 +457,22 @@ def test_results_file_errors_name_the_file_and_field(tmp_path):
     bad.write_text(json.dumps({"id": "a", "correct": 1}) + "\n" + json.dumps({"id": "b"}) + "\n")
     with pytest.raises(KeyError, match=r"results row 1 has no 'correct' column"):
         load_results(bad)
+
+
+def test_replay_uses_the_recorded_params_and_every_later_entry():
+    images = [png_bytes(1), png_bytes(2)]
+    row = {"images": images, "problem": "<image><image>Let $x=2$. Find $x$. Answer briefly."}
+    pipe = hc.Pipeline([hc.make("blank_image", fill="black"), hc.make("remove_text")], seed=2)
+    out, rec = pipe.apply(row, key="s1", image_column="images", text_column="problem")
+    assert [e["where"] for e in rec["corruptions"]] == ["images[0]", "images[1]", "problem"]
+    again = hc.replay(rec, row, image_column="images", text_column="problem")
+    assert again["images"] == out["images"]  # black, as recorded, not the default white
+    assert decode(again["images"][1]).getextrema() == ((0, 0), (0, 0), (0, 0))
+    assert again["problem"] == out["problem"] != row["problem"]
+
+
+def test_replay_names_the_sample_and_corruption_it_cannot_replay():
+    row = {"image": png_bytes(0)}
+    _, rec = hc.Pipeline([hc.make("blank_image")]).apply(row, key="k9", image_column="image")
+    with pytest.raises(hc.ReplayError, match=r"sample 'k9': blank_image did not replay"):
+        hc.replay(rec, {"img": png_bytes(0)}, image_column="img")
