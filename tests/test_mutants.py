@@ -476,3 +476,82 @@ def test_replay_names_the_sample_and_corruption_it_cannot_replay():
     _, rec = hc.Pipeline([hc.make("blank_image")]).apply(row, key="k9", image_column="image")
     with pytest.raises(hc.ReplayError, match=r"sample 'k9': blank_image did not replay"):
         hc.replay(rec, {"img": png_bytes(0)}, image_column="img")
+
+
+# -- keys, pools and record summaries ----------------------------------------------------------
+
+
+def test_repeated_keys_name_the_first_repeat_and_where_the_keys_come_from():
+    from hallucue_corrupt.selection import check_unique_keys, rank_keys
+
+    keys = [f"k{i:04d}" for i in range(100)]
+    for at in (0, 28, 42):  # three copies among 100 keys: the error names the second one
+        keys.insert(at, "dup")
+    for call in (lambda: check_unique_keys(keys), lambda: rank_keys(keys)):
+        with pytest.raises(hc.FieldError, match=r"^row 28: the keys repeats the id 'dup'; ids"):
+            call()
+    with pytest.raises(hc.FieldError, match=r"^row 2: key column 'id' repeats the id '7'"):
+        check_unique_keys([7, 8, "7"], column="id")
+    ranked, order = rank_keys(["b", "c", "a"])
+    assert list(ranked) == ["a", "b", "c"] and list(order) == [2, 0, 1]
+
+
+def test_keyed_pool_knows_which_keys_it_holds():
+    pool = hc.ListPool([png_bytes(i, (4, 4)) for i in range(3)], ["b", "a", "c"])
+    assert [pool.rank_of(k) for k in ("a", "b", "c")] == [0, 1, 2]
+    assert pool.rank_of("zz") is None and pool.rank_of("0") is None and pool.rank_of("") is None
+    plain = hc.ListPool([png_bytes(i, (4, 4)) for i in range(3)])
+    assert [plain.rank_of(k) for k in (0, "2", 3, -1, "x")] == [0, 2, None, None, None]
+    _, rec = hc.Pipeline([hc.make("random_image")]).apply(
+        {"image": png_bytes(9)}, key="zz", image_column="image", pool=pool
+    )
+    forged = {**rec, "corruptions": [{**rec["corruptions"][0], "donor_key": "nope"}]}
+    with pytest.raises(ValueError, match="donor 'nope' is not in the pool"):
+        hc.replay(forged, {"image": png_bytes(9)}, image_column="image", pool=pool)
+
+
+def test_labels_of_empty_and_bare_records_are_clean():
+    assert hc.records.label(None) == hc.records.label("") == "clean"
+    assert hc.records.label({"applied": False}) == "clean"
+    assert hc.records.label('{"corruptions":[{"name":"a","applied":true}]}') == "a"
+
+
+def test_summarize_counts_every_entry_kind():
+    def entry(name: str, **fields: Any) -> dict[str, Any]:
+        return {"name": name, **fields}
+
+    recs = [
+        {
+            "selected": True,
+            "applied": True,
+            "corruptions": [
+                entry("noise", applied=True, superseded_by="blank"),
+                entry("blank", applied=True),
+                entry("strip", applied=True, emptied=True),
+            ],
+        },
+        {
+            "selected": True,
+            "applied": True,
+            "corruptions": [
+                entry("noise", applied=True, superseded_by="blank"),
+                entry("blank", applied=True),
+                entry("strip", applied=True, emptied=True),
+                entry("numbers", applied=False, reason="no number"),
+            ],
+        },
+        {
+            "selected": True,
+            "applied": False,
+            "corruptions": [entry("numbers", applied=False, reason="no number")],
+        },
+        {"selected": False, "applied": False},
+    ]
+    s = hc.records.summarize(recs)
+    assert (s["rows"], s["selected"], s["applied"], s["effective_ratio"]) == (4, 3, 2, 0.5)
+    assert s["superseded"] == 2 and s["emptied"] == 2
+    assert s["corruptions"]["noise"] == {"attempted": 2, "applied": 0, "superseded": 2}
+    assert s["corruptions"]["strip"]["applied"] == 2
+    assert s["not_applied_reasons"] == {"numbers: no number": 2}
+    empty = hc.records.summarize([])
+    assert empty["rows"] == 0 and empty["effective_ratio"] == 0.0
