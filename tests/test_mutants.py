@@ -555,3 +555,31 @@ def test_summarize_counts_every_entry_kind():
     assert s["not_applied_reasons"] == {"numbers: no number": 2}
     empty = hc.records.summarize([])
     assert empty["rows"] == 0 and empty["effective_ratio"] == 0.0
+
+
+def test_donor_pool_errors_say_what_is_wrong(small_ds):
+    from hallucue_corrupt.pool import as_pool
+
+    with pytest.raises(hc.FieldError, match=r"row 2: the donor pool repeats the id 'a'"):
+        hc.ListPool([png_bytes(i, (4, 4)) for i in range(3)], ["a", "b", "a"])
+    with pytest.raises(KeyError, match=r"donor pool has no column 'img': \['id'"):
+        hc.DatasetPool(small_ds, "img")
+    with pytest.raises(KeyError, match="donor pool has no key column 'uid'"):
+        hc.DatasetPool(small_ds, "image", "uid")
+    with pytest.raises(ValueError, match="a dataset donor pool needs image_column"):
+        as_pool(small_ds)
+
+    class ColumnsOnly:
+        column_names = ("image",)
+
+    for odd, name in ((ColumnsOnly(), "ColumnsOnly"), (5, "int"), ("abc", "str"), (b"x", "bytes")):
+        with pytest.raises(TypeError, match=f"cannot use {name} as a donor pool"):
+            as_pool(odd, "image")
+    assert isinstance(as_pool([png_bytes(0)]), hc.ListPool) and as_pool(None) is None
+
+
+def test_exact_selection_without_keys_says_how_to_fix_it():
+    with pytest.raises(ValueError, match="needs every sample key"):
+        hc.Selection(0, 0, 0.5, "exact")("k")
+    chosen = hc.Pipeline([hc.make("blank_image")], ratio=0.5).select(range(10))
+    assert chosen.mode == "exact" and chosen.needs_keys and chosen.threshold is not None
