@@ -583,3 +583,22 @@ def test_exact_selection_without_keys_says_how_to_fix_it():
         hc.Selection(0, 0, 0.5, "exact")("k")
     chosen = hc.Pipeline([hc.make("blank_image")], ratio=0.5).select(range(10))
     assert chosen.mode == "exact" and chosen.needs_keys and chosen.threshold is not None
+
+
+class Fails(hc.TextCorruption):
+    """Raises on every text (a broken third-party corruption)."""
+
+    name = "fails_mutant_test"
+
+    def transform(self, text: str, drawn: Any, ctx: hc.Context) -> tuple[str, dict[str, Any]]:
+        raise ValueError("boom")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("Find $x$.", "problem"), ([{"role": "user", "content": "Find $x$."}], "problem[0].content")],
+)
+def test_a_failing_corruption_is_named_once_with_sample_and_field(text, where):
+    with pytest.raises(hc.FieldError) as info:
+        hc.Pipeline([Fails()]).apply({"problem": text}, key="k1", text_column="problem")
+    assert str(info.value) == f"sample 'k1', field {where!r}: boom"
