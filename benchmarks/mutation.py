@@ -78,8 +78,8 @@ NAMED = [
     Named(
         "placeholder check (image and text) lets a corruption add <image>",
         "engine.py",
-        "if before[0] == before[1] > 0 and images != marks:",
-        "if before[0] == before[1] > 0 and marks < images:",
+        "if before[0] == before[1] and images != marks:",
+        "if before[0] == before[1] and marks < images:",
     ),
     Named(
         "blank_image(fill='mean') truncates the mean",

@@ -602,3 +602,42 @@ def test_a_failing_corruption_is_named_once_with_sample_and_field(text, where):
     with pytest.raises(hc.FieldError) as info:
         hc.Pipeline([Fails()]).apply({"problem": text}, key="k1", text_column="problem")
     assert str(info.value) == f"sample 'k1', field {where!r}: boom"
+
+
+def test_placeholder_errors_name_the_columns_and_counts():
+    pipe = hc.Pipeline([AddImage()])
+    row = {"img": png_bytes(0), "q": "<image>Find $x$."}
+    with pytest.raises(
+        hc.FieldError,
+        match=r"^sample 'k7': 2 image placeholders in 'q' but 1 images in 'img' after corruption$",
+    ):
+        pipe.apply(row, key="k7", image_column="img", text_column="q")
+    with pytest.raises(
+        hc.FieldError,
+        match=r"^sample 'k7': a text corruption changed the image placeholders in 'q' from 1 to 2$",
+    ):
+        pipe.apply({"q": "<image>Find $x$."}, key="k7", text_column="q")
+
+
+def test_placeholder_check_covers_rows_without_images_and_spares_rows_that_never_matched():
+    # an image field holding no image, a text with no placeholder: adding one is an error
+    with pytest.raises(hc.FieldError, match="1 image placeholders in 'q' but 0 images"):
+        hc.Pipeline([AddImage()]).apply(
+            {"img": [], "q": "Find $x$."}, key=1, image_column="img", text_column="q"
+        )
+    # a row whose counts never agreed (two placeholders, one image) is not the engine's to judge
+    row = {"img": png_bytes(0), "q": "<image><image>Let $x=2$. Find $x$."}
+    out, rec = hc.Pipeline([hc.make("remove_text")]).apply(
+        row, key=1, image_column="img", text_column="q"
+    )
+    assert rec["applied"] and out["q"].count("<image>") == 2
+
+
+def test_record_holds_seed_epoch_key_and_version():
+    pipe = hc.Pipeline([hc.make("blank_image")], seed=5)
+    _, rec = pipe.apply({"i": png_bytes(0)}, key=np.int64(17), image_column="i", epoch=3)
+    assert (rec["seed"], rec["epoch"], rec["key"]) == (5, 3, "17")
+    assert rec["version"] == hc.__version__ and rec["config_hash"] == pipe.config_hash
+    assert set(rec) == {
+        "applied", "selected", "key", "seed", "epoch", "version", "config_hash", "corruptions"
+    }  # fmt: skip

@@ -157,7 +157,7 @@ def _check_placeholders(before: tuple[int | None, int | None], state: RowState) 
     images, marks = _placeholders(state.row, state.columns)
     text_column, image_column = state.columns.get("text"), state.columns.get("image")
     if before[0] is not None and before[1] is not None:
-        if before[0] == before[1] > 0 and images != marks:
+        if before[0] == before[1] and images != marks:
             raise FieldError(
                 f"sample {state.sample!r}: {marks} image placeholders in {text_column!r} "
                 f"but {images} images in {image_column!r} after corruption"
