@@ -91,6 +91,7 @@ def test_on_error_returns_the_row_untouched_when_a_later_corruption_fails(on_err
     out, rec = pipe.apply(row, key=4, image_column="image", text_column="problem")
     assert out == row  # the text that remove_text already stripped comes back whole
     assert rec["applied"] is False and rec["corruptions"] == []
+    assert (rec["key"], rec["seed"], rec["epoch"], rec["selected"]) == ("4", 0, 0, True)
     assert "field 'image'" in rec["error"] and rec["skipped"] is (on_error == "skip")
 
 
@@ -566,7 +567,7 @@ def test_donor_pool_errors_say_what_is_wrong(small_ds):
         hc.DatasetPool(small_ds, "img")
     with pytest.raises(KeyError, match="donor pool has no key column 'uid'"):
         hc.DatasetPool(small_ds, "image", "uid")
-    with pytest.raises(ValueError, match="a dataset donor pool needs image_column"):
+    with pytest.raises(ValueError, match=r"^a dataset donor pool needs image_column$"):
         as_pool(small_ds)
 
     class ColumnsOnly:
@@ -641,3 +642,48 @@ def test_record_holds_seed_epoch_key_and_version():
     assert set(rec) == {
         "applied", "selected", "key", "seed", "epoch", "version", "config_hash", "corruptions"
     }  # fmt: skip
+
+
+def test_missing_fields_are_named():
+    row = {"i": png_bytes(0), "t": "Let $x=2$. Find $x$."}
+    with pytest.raises(ValueError, match=r"^remove_text needs the text field: pass text_column$"):
+        hc.Pipeline([hc.make("remove_text")]).apply(row, key=3, image_column="i")
+    with pytest.raises(hc.FieldError, match=r"^sample '3': no column 'nope'$"):
+        hc.Pipeline([hc.make("remove_text")]).apply(row, key=3, text_column="nope")
+    with pytest.raises(ValueError, match=r"^not a hallucue record: '\[1\]'$"):
+        hc.records.loads("[1]")
+
+
+def test_skipped_entries_and_composite_choices():
+    skipped = hc.Pipeline([hc.make("blank_image", p=0.01)])
+    rec = skipped.apply({"i": png_bytes(0)}, key=0, image_column="i")[1]
+    assert rec["corruptions"][0]["applied"] is False
+    assert rec["corruptions"][0]["reason"] == "skipped by p=0.01"
+    mix = hc.make("one_of", corruptions=[hc.make("blank_image"), hc.make("gaussian_noise")])
+    pipe = hc.Pipeline([hc.make("remove_text"), mix], seed=1)
+    row = {"i": png_bytes(0), "t": "Let $x=2$. Find $x$."}
+
+    def chosen(key: int, epoch: int) -> str:
+        rec = pipe.apply(row, key=key, image_column="i", text_column="t", epoch=epoch)[1]
+        first, second = rec["corruptions"]
+        assert "via" not in first and second["via"] == "one_of"
+        return str(second["name"])
+
+    by_epoch = [[chosen(k, e) for k in range(12)] for e in (0, 1)]
+    assert by_epoch[0] != by_epoch[1]  # a composite draws again each epoch
+
+
+def test_encode_images_returns_new_images_as_datasets_dicts():
+    row = {"i": Image.new("RGB", (4, 4), (5, 6, 7))}
+    out, _ = hc.Pipeline([hc.make("blank_image")]).apply(
+        row, key=0, image_column="i", encode_images=True
+    )
+    assert set(out["i"]) == {"bytes", "path"} and decode(out["i"]).getpixel((0, 0)) == (255,) * 3
+
+
+def test_replay_of_an_entry_without_params_uses_the_defaults():
+    row = {"i": Image.new("RGB", (4, 4), (5, 6, 7))}
+    _, rec = hc.Pipeline([hc.make("blank_image", fill="black")]).apply(row, key=0, image_column="i")
+    bare = {k: v for k, v in rec["corruptions"][0].items() if k != "params"}
+    again = hc.replay({**rec, "corruptions": [bare]}, row, image_column="i")
+    assert again["i"].getpixel((0, 0)) == (255, 255, 255)
