@@ -41,8 +41,63 @@ PACKAGE = "hallucue_corrupt"
 STATUS = {1: "killed", 3: "killed", 0: "survived", 36: "timeout", 24: "timeout", -24: "timeout"}
 STATUS |= {152: "timeout", 255: "timeout", 5: "no tests", 33: "no tests", None: "not checked"}
 
+_UTF8 = (
+    "UTF-8 spelled another way, or the locale's default encoding, which is UTF-8 wherever "
+    "Python runs in UTF-8 mode or a UTF-8 locale (the explicit name matters elsewhere)"
+)
+_REPLAY_DRAWS_NOTHING = (
+    "a replay never draws (its context raises if asked to), so the seed, epoch and stream "
+    "it is given are never read"
+)
+
 #: Surviving mutants that behave exactly like the real code, by mutmut name, with why.
-EQUIVALENT: dict[str, str] = {}
+#: Names follow mutmut's numbering of a function's mutants: review them when it changes.
+EQUIVALENT: dict[str, str] = {
+    "hallucue_corrupt.seeding.x_derive_seed__mutmut_20": _UTF8,
+    "hallucue_corrupt.selection.xǁSelectionǁ__call____mutmut_18": (
+        "`<` vs `<=`: a 64-bit hash / 2**64 equals the float ratio with probability below "
+        "2**-53 per key"
+    ),
+    "hallucue_corrupt.selection.x_rank_keys__mutmut_6": (
+        "a list of str gives the same str array with or without dtype=object before astype(str)"
+    ),
+    "hallucue_corrupt.selection.x_rank_keys__mutmut_8": (
+        "a list of str gives the same str array with or without dtype=object before astype(str)"
+    ),
+    "hallucue_corrupt.selection.x_rank_keys__mutmut_16": "numpy reads sort kinds in any case",
+    "hallucue_corrupt.engine.x__expand__mutmut_4": (
+        "with p = 1 the draw (below 1) never skips: `p <= 1.0` changes nothing"
+    ),
+    "hallucue_corrupt.engine.x__expand__mutmut_5": (
+        "with 1 <= p the draw (below 1) never skips: `p < 2.0` changes nothing (p <= 1)"
+    ),
+    "hallucue_corrupt.engine.x__record__mutmut_7": (
+        "an entry is superseded only by a later applied one that is not, so `applied` is the "
+        "same whether or not superseded entries count"
+    ),
+    "hallucue_corrupt.engine.x__record__mutmut_8": (
+        "an entry is superseded only by a later applied one that is not, so `applied` is the "
+        "same whether or not superseded entries count"
+    ),
+    "hallucue_corrupt.engine.x_run_row__mutmut_54": (
+        "after an error the fresh state's columns are never read"
+    ),
+    "hallucue_corrupt.engine.x_replay_row__mutmut_29": (
+        "replay() passes the row's own image form, which is what ImageRef.wrap keeps when "
+        "kind is None"
+    ),
+    "hallucue_corrupt.engine.x_replay_row__mutmut_37": (
+        "replay() passes the row's own image form, which is what ImageRef.wrap keeps when "
+        "kind is None"
+    ),
+    "hallucue_corrupt.records.x_dumps__mutmut_4": "ensure_ascii=None is falsy, as False is",
+    **{
+        f"hallucue_corrupt.engine.x_replay_row__mutmut_{n}": _REPLAY_DRAWS_NOTHING
+        for n in (26, 27, 44, 45, 47, 48, 49, 52, 53, 55, 56, 77)
+    },
+    **{f"hallucue_corrupt.records.x_write_jsonl__mutmut_{n}": _UTF8 for n in (10, 12, 16)},
+    **{f"hallucue_corrupt.report.x_load_results__mutmut_{n}": _UTF8 for n in (15, 17, 27, 29, 32)},
+}
 
 
 @dataclass(frozen=True)
