@@ -7,7 +7,6 @@ After an intended change of the report's wording, regenerate the copies with
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 
 from hallucue_corrupt import records
-from hallucue_corrupt.report import write_report
+from hallucue_corrupt.report import build_report, write_report
 
 DATA = Path(__file__).parent / "data"
 
@@ -27,42 +26,53 @@ def _rec(*names: str) -> str:
 
 
 def golden_rows() -> list[dict[str, Any]]:
-    """Two models; clean, blank_image, blank_image+remove_text and remove_text inputs; a
+    """Two models (one named by ``checkpoint``); clean, blank_image,
+    blank_image+remove_text and remove_text inputs, random_image for one model only; a
     remove_text row with no clean twin (its gap is n/a); an empty grid cell (n/a)."""
     rows: list[dict[str, Any]] = []
-    for model, right in (("base", {"a", "b", "c"}), ("tuned", {"a", "d"})):
+    ids = [f"q{i:02d}" for i in range(20)]
+    for model, right in (("base", 3), ("tuned", 2)):
         kind = "normal" if model == "base" else "corrupted"
-        for i, id_ in enumerate("abcd"):
-            split = "train" if i < 2 else "test"
-            common = {"model": model, "model_kind": kind, "split": split}
+        name = {"model": model} if model == "base" else {"checkpoint": model}
+        for i, id_ in enumerate(ids):
+            split = "train" if i < 12 else "test"
+            common = {**name, "model_kind": kind, "split": split}
             common["type"] = "angle" if i % 2 else "length"
-            rows.append({"id": id_, "correct": int(id_ in right), **common, "step": 0})
+            rows.append({"id": id_, "correct": int(i % right != 0), **common, "step": 0})
             if kind == "corrupted" and split == "test":
                 continue  # S8 (corrupted model, corrupted input, test) stays empty
-            blank = _rec("blank_image") if i != 1 else _rec("blank_image", "remove_text")
-            rows.append({"id": id_, "correct": int(id_ == "a"), "hallucue": blank, **common})
+            blank = _rec("blank_image") if i % 5 else _rec("blank_image", "remove_text")
+            rows.append({"id": id_, "correct": int(i % 4 == 0), "hallucue": blank, **common})
+            if kind == "corrupted":
+                swap = _rec("random_image")
+                rows.append({"id": id_, "correct": int(i % 3 == 1), "hallucue": swap, **common})
         rows.append(
-            {"id": "z", "correct": 1, "hallucue": _rec("remove_text"), "model": model}
+            {"id": "z", "correct": 1, "hallucue": _rec("remove_text"), **name}
             | {"model_kind": kind, "split": "train", "benchmark": "geo", "step": 10}
         )
     return rows
 
 
-@pytest.mark.parametrize("name", ["report.md", "report.html"])
-def test_report_text_matches_the_golden_copy(tmp_path, name):
+@pytest.mark.parametrize("name", ["report.md", "report.html", "report.json"])
+def test_report_files_match_the_golden_copies(tmp_path, name):
     pytest.importorskip("matplotlib")
-    write_report(golden_rows(), tmp_path, seed=0, n_boot=200)
-    text = (tmp_path / name).read_text(encoding="utf-8")
+    out = tmp_path / "nested" / "out"
+    write_report(golden_rows(), out)  # the defaults: seed 0, 1000 resamples
+    text = (out / name).read_text(encoding="utf-8")
     golden = DATA / f"golden_{name}"
     if os.environ.get("HALLUCUE_REGOLD"):
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
 
 
-def test_report_json_matches_the_golden_copy(tmp_path):
-    report = write_report(golden_rows(), tmp_path, seed=0, n_boot=200)
-    text = json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
-    golden = DATA / "golden_report.json"
-    if os.environ.get("HALLUCUE_REGOLD"):
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+def test_build_report_defaults_and_fallback_names():
+    rows = [{"id": i, "correct": i % 2} for i in range(6)]
+    report = build_report(rows)
+    assert list(report["by_benchmark"]) == ["model|all|clean"]
+    assert report == build_report(rows, seed=0, n_boot=1000)
+    assert "grid" not in report  # no model_kind / split columns
+    half = [{**r, "model_kind": "normal"} for r in rows]
+    assert "grid" not in build_report(half)  # model_kind without split is not the grid
+    assert build_report([])["rows"] == 0 and "grid" not in build_report([])
+    mixed = [{"id": 1, "correct": 1, "benchmark": None}, {"id": 2, "correct": 0, "benchmark": "b"}]
+    assert len(build_report(mixed, n_boot=10)["by_benchmark"]) == 2  # None sorts with names
