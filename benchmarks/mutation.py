@@ -82,6 +82,9 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.engine.x_run_row__mutmut_54": (
         "after an error the fresh state's columns are never read"
     ),
+    "hallucue_corrupt.engine.x_run_row__mutmut_55": (
+        "after an error the fresh state's seed is never read (the record takes the pipeline's)"
+    ),
     "hallucue_corrupt.engine.x_replay_row__mutmut_29": (
         "replay() passes the row's own image form, which is what ImageRef.wrap keeps when "
         "kind is None"
