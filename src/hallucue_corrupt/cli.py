@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--num-proc", type=int, default=None, help="worker processes")
     run.add_argument("--keep-original", action="store_true", help="keep <column>_original copies")
     run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    # engines and output formats (issue 12); handled in hallucue_corrupt.engines
+    run.add_argument("--engine", choices=["datasets", "ray"], default="datasets",
+                     help="datasets (one machine) or ray (Ray Data; pip install '.[ray]')")
+    run.add_argument("--ray-address", help="Ray cluster to join (auto: the running one)")
+    run.add_argument("--workers", type=int, help="Ray actors (default: one per cluster CPU)")
+    run.add_argument("--format", choices=["arrow", "parquet"],
+                     help="output: arrow (save_to_disk) or parquet; ray and --streaming: parquet")
+    run.add_argument("--streaming", action="store_true",
+                     help="read INPUT as a stream (datasets engine), write parquet")
 
     sub.add_parser("list", help="print the registered corruptions")
 
@@ -144,8 +153,11 @@ def _atomic_dir(out: Path) -> Iterator[Path]:
 
 def _corrupt(args: argparse.Namespace) -> int:
     from .dataset import corrupt_dataset
+    from .engines import corrupt_scaled, save_output, scaled
     from .records import summarize
 
+    if scaled(args):
+        return corrupt_scaled(args, _pipeline(args), _atomic_dir)
     ds = _input(args)
     pipe = _pipeline(args)
     key_column = args.key_column or ("id" if args.demo else None)
@@ -167,7 +179,7 @@ def _corrupt(args: argparse.Namespace) -> int:
             keep_original=args.keep_original,
             log_path=tmp / "records.jsonl",
         )
-        result.save_to_disk(str(tmp / "dataset"))
+        save_output(result, tmp / "dataset", args.format)
         # summaries come from the logs, which keep the rows on_error="skip" dropped
         logs = (
             {"data": tmp / "records.jsonl"}

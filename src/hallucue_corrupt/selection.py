@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from .fields import FieldError
-from .seeding import canonical_key, exact_threshold, is_selected, uniform
+from .seeding import canonical_keys, derive_seeds, exact_threshold, is_selected, uniform
 
 __all__ = ["SELECT_STREAM", "Selection", "SelectionMode", "check_unique_keys", "select"]
 
@@ -52,6 +54,23 @@ class Selection:
             raise ValueError(_NEEDS_KEYS)
         return is_selected(self.seed, key, SELECT_STREAM, self.epoch, self.threshold)
 
+    def mask(self, keys: Any) -> np.ndarray:
+        """:meth:`__call__` of many keys (a list, range or pyarrow array) as a bool array,
+        hashing them in one pass: what the batch kernel selects with."""
+        n = len(keys)
+        if self.ratio >= 1.0:
+            return np.ones(n, dtype=bool)
+        if self.ratio <= 0.0:
+            return np.zeros(n, dtype=bool)
+        hashes = derive_seeds(self.seed, keys, SELECT_STREAM, self.epoch)
+        if self.mode == "bernoulli":
+            return np.asarray(hashes / float(2**64) < self.ratio)
+        if self.threshold is None:
+            raise ValueError(_NEEDS_KEYS)
+        if self.threshold >= 2**64:
+            return np.ones(n, dtype=bool)
+        return np.asarray(hashes < np.uint64(self.threshold))
+
 
 def select(
     seed: int, ratio: float, mode: SelectionMode, epoch: int, keys: Iterable[Any] | None
@@ -69,9 +88,11 @@ def select(
 
 def check_unique_keys(keys: Iterable[Any], column: str | None = None) -> None:
     """Raise :class:`FieldError` naming the first repeated key (and its row)."""
+    canons = canonical_keys(keys)
+    if len(set(canons)) == len(canons):
+        return
     seen: set[str] = set()
-    for i, key in enumerate(keys):
-        canon = canonical_key(key)
+    for i, canon in enumerate(canons):
         if canon in seen:
             where = f"key column {column!r}" if column else "the keys"
             raise FieldError(f"row {i}: {where} repeats the id {canon!r}; ids must be unique")
