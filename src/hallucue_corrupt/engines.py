@@ -160,6 +160,7 @@ def _run_stream(
     from datasets import load_dataset
 
     from .dataset import corrupt_dataset
+    from .pool import ParquetPool
     from .records import summarize
 
     stream = load_dataset("parquet", data_files=files, split="train", streaming=True)
@@ -176,7 +177,7 @@ def _run_stream(
         image_column=found["image"],
         text_column=found["text"],
         key_column=found["key"],
-        pool=files if pipe.needs_pool else None,
+        pool=ParquetPool(files, found["image"], found["key"]) if pipe.needs_pool else None,
         keys=keys,
         keep_original=args.keep_original,
     )

@@ -190,7 +190,7 @@ def corrupt(
     if rows_per_block:
         ds = ds.repartition(target_num_rows_per_block=rows_per_block)
     size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    return ds.map_batches(
+    out = ds.map_batches(
         _CorruptBatches,
         fn_constructor_args=(kernel,),
         batch_format="pyarrow",
@@ -198,6 +198,9 @@ def corrupt(
         compute=ray.data.ActorPoolStrategy(size=size),
         num_cpus=CPUS_PER_WORKER,
     )
+    # our error itself, not a UserCodeException that loses it on the way to the driver
+    out.context.raise_original_map_exception = True
+    return out
 
 
 def _donors(
@@ -222,17 +225,22 @@ def _donors(
 
 
 def unwrap_error(exc: BaseException) -> BaseException:
-    """Our own error inside Ray's wrappers (``RayTaskError``, ``UserCodeException``): the
-    innermost exception of the chain raised by hallucue_corrupt, else ``exc``."""
+    """Our own error inside Ray's wrappers (``RayTaskError(FieldError)`` and the like): the
+    first exception of the chain raised by hallucue_corrupt, else ``exc``."""
+    pending: list[BaseException] = [exc]
     seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
+    while pending:
+        current = pending.pop(0)
+        if any(current is s for s in seen):
+            continue
         seen.append(current)
-        current = current.__cause__ or getattr(current, "cause", None)
-    for candidate in reversed(seen):
-        module = type(candidate).__module__
-        if module.startswith("hallucue_corrupt") and not module.startswith("hallucue_corrupt.ray"):
-            return candidate
+        if not isinstance(current, _ray().exceptions.RayError):
+            module = type(current).__module__
+            if module.startswith("hallucue_corrupt"):
+                return current
+        for nxt in (getattr(current, "cause", None), current.__cause__):
+            if isinstance(nxt, BaseException):
+                pending.append(nxt)
     return exc
 
 
