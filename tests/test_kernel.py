@@ -171,3 +171,46 @@ def test_map_fn_takes_arrow_batches():
     assert isinstance(out, Dataset)
     assert out.with_format(None)["hallucue"] == ref["hallucue"]
     assert out.with_format(None)["image"] == ref["image"]
+
+
+def _encoded(mode: str, size: tuple[int, int], fmt: str = "PNG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new(mode, size, 90 if mode in ("L", "I;16", "P") else (9, 80, 200)[: len(mode)]).save(
+        buf, format=fmt
+    )
+    return buf.getvalue()
+
+
+def test_blank_reads_png_headers_and_runs_one_row_per_size_and_mode(tmp_path):
+    from .conftest import png_bytes
+
+    on_disk = tmp_path / "x.png"
+    on_disk.write_bytes(png_bytes(3))
+    images = [
+        png_bytes(0), png_bytes(1, (30, 10)), png_bytes(2), png_bytes(5, mode="RGBA"),
+        _encoded("L", (7, 9)), _encoded("I;16", (7, 9)), _encoded("RGB", (12, 8), "JPEG"),
+        _encoded("P", (5, 5)), b"\x89PNG broken", png_bytes(4, (30, 10)),
+    ]
+    values = [{"bytes": b, "path": None} for b in images]
+    values += [{"bytes": None, "path": str(on_disk)}, None]
+    table = pa.table({"id": [f"r{i}" for i in range(len(values))], "image": values},
+                     schema=pa.schema([("id", pa.string()), ("image", pa.struct(
+                         [("bytes", pa.binary()), ("path", pa.string())]))]))
+    pipe = hc.Pipeline([hc.make("blank_image", fill="gray")], on_error="keep")
+    binding = pipe.bind(image_column="image", key_column="id")
+    kernel = BatchKernel(binding)
+    calls = []
+    run = kernel._run
+    kernel._run = lambda row, key: calls.append(key) or run(row, key)
+    got = kernel(table.slice(1)).to_pylist()  # a sliced batch: buffers start mid-way
+    rows = table.slice(1).to_pylist()
+    ref = _reference(binding, rows, [r["id"] for r in rows])
+    for row, (fields, record) in zip(got, ref, strict=True):
+        assert row["hallucue"] == record and row["image"] == fields["image"]
+    # one engine call per PNG (size, mode) group, one per row for the rest
+    assert len(calls) < len(rows) and {"r6", "r8", "r10", "r11"} <= set(calls)
+    assert "error" in hc.records.loads(got[7]["hallucue"])  # broken bytes: recorded

@@ -107,7 +107,7 @@ def corrupt_dataset(
     epoch: int | None = None,
     num_proc: int | None = None,
     batched: bool = True,
-    batch_size: int = 64,
+    batch_size: int = 256,
     keep_original: bool = False,
     record_column: str = "hallucue",
     log_path: str | Path | None = None,
@@ -215,6 +215,7 @@ def corrupt_dataset(
         with_indices=key_column is None,
         num_proc=num_proc,
         features=features,
+        new_fingerprint=_fingerprint(work, binding, fn),
         desc=desc or f"hallucue: {', '.join(c.name for c in pipeline.corruptions)}",
     )
     out = out.with_format(dataset.format["type"], **dataset.format["format_kwargs"])
@@ -224,6 +225,39 @@ def corrupt_dataset(
     if pipeline.on_error == "skip":
         out = _drop_skipped(out, record_column, log_path)
     return out
+
+
+def _fingerprint(work: Dataset, binding: RunBinding, fn: MapFunction) -> str | None:
+    """The output's cache fingerprint from what decides its bytes (the input's fingerprint,
+    the version, config, selection, columns and donor pool): ``datasets`` would otherwise
+    hash the map function, donor images included, on every call. None (let ``datasets``
+    hash) for a pool this cannot identify."""
+    import hashlib
+    import os
+
+    from ._version import __version__
+    from .pool import DatasetPool, ParquetPool
+
+    pool = binding.pool
+    if pool is None:
+        donors = ""
+    elif isinstance(pool, DatasetPool):
+        donors = f"dataset:{pool._dataset._fingerprint}:{binding.key_column}"
+    elif isinstance(pool, ParquetPool):
+        donors = "parquet:" + ",".join(f"{f}@{os.stat(f).st_mtime_ns}" for f in pool.files)
+    else:
+        return None
+    parts = [
+        work._fingerprint,
+        __version__,
+        binding.pipeline.config_hash,
+        repr(binding.selection),
+        repr(fn.columns),
+        repr(binding.columns),
+        str(binding.key_column),
+        donors,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def output_features(features: Any, kernel: BatchKernel) -> Any:

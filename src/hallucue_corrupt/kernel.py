@@ -67,6 +67,7 @@ class BatchKernel:
         head, tail = dumps(template).split(json.dumps(_SENTINEL, ensure_ascii=False))
         self._head, self._tail = head, tail
         self._always = dataclasses.replace(binding.selection, ratio=1.0)
+        self._header_column = self._header_only_column()
 
     @property
     def columns(self) -> list[str]:
@@ -84,7 +85,7 @@ class BatchKernel:
             return keys
         if key_column not in table.column_names:
             raise FieldError(f"no key column {key_column!r} in the dataset")
-        return table.column(key_column).combine_chunks()
+        return _one_array(table.column(key_column))
 
     def __call__(self, batch: pa.Table | pa.RecordBatch, keys: Any = None) -> pa.Table:
         """``batch`` with its corrupted fields rewritten and the record column added;
@@ -109,31 +110,12 @@ class BatchKernel:
         keep = np.ones(n, dtype=bool)
         new_columns: dict[str, pa.Array] = {}
         if chosen.size:
-            index = pa.array(chosen, type=pa.int64())
-            raw_keys = (
-                key_values.take(index).to_pylist()
-                if isinstance(key_values, pa.Array)
-                else [key_values[i] for i in chosen.tolist()]
-            )
-            values = {c: table.column(c).take(index).to_pylist() for c in self.touched}
-            changed: dict[str, list[Any]] = {c: [] for c in self.touched}
-            binding = self.binding
-            for j, i in enumerate(chosen.tolist()):
-                row = {c: values[c][j] for c in self.touched}
-                new, record = run_row(
-                    binding.pipeline,
-                    row,
-                    key=raw_keys[j],
-                    columns=binding.columns,
-                    selection=self._always,
-                    pool=binding.pool,
-                    kind="dict",
-                )
-                for c in self.touched:
-                    changed[c].append(new[c])
-                records[i] = dumps(record)
-                if record.get("skipped"):
-                    keep[i] = False
+            changed: dict[str, list[Any]] = {c: [None] * chosen.size for c in self.touched}
+            rest = np.arange(chosen.size)
+            if self._header_column is not None:
+                rest = self._by_header(table, chosen, canon, changed, records)
+            if rest.size:
+                self._by_row(table, chosen, rest, key_values, changed, records, keep)
             for c in self.touched:
                 new_columns[c] = _scatter(table.column(c), chosen, changed[c])
         out = table
@@ -154,6 +136,158 @@ class BatchKernel:
         return out
 
 
+    def _run(self, row: dict[str, Any], key: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        binding = self.binding
+        return run_row(
+            binding.pipeline,
+            row,
+            key=key,
+            columns=binding.columns,
+            selection=self._always,
+            pool=binding.pool,
+            kind="dict",
+        )
+
+    def _by_row(
+        self,
+        table: pa.Table,
+        chosen: np.ndarray,
+        rest: np.ndarray,
+        key_values: Any,
+        changed: dict[str, list[Any]],
+        records: list[str | None],
+        keep: np.ndarray,
+    ) -> None:
+        """Selected rows ``chosen[rest]`` through the row engine, one by one."""
+        rows = chosen[rest]
+        index = pa.array(rows, type=pa.int64())
+        raw_keys = (
+            key_values.take(index).to_pylist()
+            if isinstance(key_values, pa.Array)
+            else [key_values[i] for i in rows.tolist()]
+        )
+        values = {c: table.column(c).take(index).to_pylist() for c in self.touched}
+        for j, (slot, i) in enumerate(zip(rest.tolist(), rows.tolist(), strict=True)):
+            new, record = self._run({c: values[c][j] for c in self.touched}, raw_keys[j])
+            for c in self.touched:
+                changed[c][slot] = new[c]
+            records[i] = dumps(record)
+            if record.get("skipped"):
+                keep[i] = False
+
+    def _by_header(
+        self,
+        table: pa.Table,
+        chosen: np.ndarray,
+        canon: list[str],
+        changed: dict[str, list[Any]],
+        records: list[str | None],
+    ) -> np.ndarray:
+        """Header-only pipelines (``blank_image``): one row through the engine per
+        (width, height, mode) read from the PNG headers over the Arrow buffer; its image
+        and record (with each row's key) are copied to the others. Returns the positions
+        in ``chosen`` left to the row engine (no PNG bytes, other formats)."""
+        column = self._header_column
+        assert column is not None
+        headers = png_headers(table.column(column), chosen)
+        if headers is None:
+            return np.arange(chosen.size)
+        width, height, mode, ok = headers
+        rest = [np.flatnonzero(~ok)]  # not 8-bit PNG bytes: the row engine
+        quote = json.dumps(_SENTINEL, ensure_ascii=False)
+        codes = (width << np.uint64(36)) | (height << np.uint64(8)) | mode
+        found, inverse = np.unique(np.where(ok, codes, np.uint64(0)), return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(found.size + 1))
+        for g, code in enumerate(found.tolist()):
+            if code == 0:  # rows left to the engine
+                continue
+            group = order[bounds[g] : bounds[g + 1]]
+            first = int(chosen[group[0]])
+            new, record = self._run({column: table.column(column)[first].as_py()}, _SENTINEL)
+            text = dumps(record)
+            if "error" in record or text.count(quote) != 1:
+                rest.append(group)
+                continue
+            head, tail = text.split(quote)
+            image, target = new[column], changed[column]
+            dump = json.dumps
+            for slot, i in zip(group.tolist(), chosen[group].tolist(), strict=True):
+                target[slot] = image
+                records[i] = head + dump(canon[i], ensure_ascii=False) + tail
+        return np.sort(np.concatenate(rest))
+
+    def _header_only_column(self) -> str | None:
+        """The image column when every corruption depends on image headers alone."""
+        from .base import ImageCorruption
+
+        binding = self.binding
+        if binding.image_column is None or self.touched != [binding.image_column]:
+            return None
+        for corruption in binding.pipeline.corruptions:
+            if not (
+                isinstance(corruption, ImageCorruption)
+                and corruption.header_only()
+                and corruption.params.p >= 1.0
+            ):
+                return None
+        return binding.image_column
+
+
+#: PNG colour types of 8-bit images, as :mod:`hallucue_corrupt.media` reads them.
+_PNG_MODE_CODES = {0: 1, 2: 2, 3: 3, 4: 4, 6: 5}
+_PNG_HEAD = np.frombuffer(b"\x89PNG\r\n\x1a\n", dtype=np.uint8)
+_IHDR = np.frombuffer(b"IHDR", dtype=np.uint8)
+
+
+def png_headers(
+    column: pa.ChunkedArray | pa.Array, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(width, height, mode code, ok) of the 8-bit PNGs at ``rows`` of an image column
+    (``{bytes, path}`` structs), read from the IHDR chunk over the binary buffer without
+    copying any image out of Arrow; ``ok`` is False where the bytes are missing, not such
+    a PNG, or over PIL's decompression-bomb limit (the row engine handles those). None
+    when the column is not a struct of bytes."""
+    from PIL import Image
+
+    array = _one_array(column)
+    kind = array.type
+    if not pa.types.is_struct(kind) or kind.get_field_index("bytes") < 0:
+        return None
+    data_array = array.flatten()[kind.get_field_index("bytes")]
+    if not (pa.types.is_binary(data_array.type) or pa.types.is_large_binary(data_array.type)):
+        return None
+    buffers = data_array.buffers()
+    offset_type = np.int64 if pa.types.is_large_binary(data_array.type) else np.int32
+    start = data_array.offset
+    offsets = np.frombuffer(buffers[1], dtype=offset_type)[start : start + len(data_array) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0)
+    valid = data_array.is_valid().to_numpy(zero_copy_only=False)[rows]
+    begin = offsets[rows].astype(np.int64)
+    ok = valid & (offsets[rows + 1] - begin >= 29)
+    head = np.zeros((rows.size, 26), dtype=np.uint8)
+    head[ok] = data[begin[ok, None] + np.arange(26)]
+    ok &= (head[:, :8] == _PNG_HEAD).all(axis=1) & (head[:, 12:16] == _IHDR).all(axis=1)
+    be = head.astype(np.uint64)
+    width = (be[:, 16] << 24) | (be[:, 17] << 16) | (be[:, 18] << 8) | be[:, 19]
+    height = (be[:, 20] << 24) | (be[:, 21] << 16) | (be[:, 22] << 8) | be[:, 23]
+    mode = np.zeros(rows.size, dtype=np.uint64)
+    for colour, code in _PNG_MODE_CODES.items():
+        mode[(head[:, 24] == 8) & (head[:, 25] == colour)] = code
+    ok &= (mode > 0) & (width > 0) & (height > 0) & (width < 2**28) & (height < 2**28)
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is not None:
+        ok &= width * height <= 2 * limit
+    return width, height, mode, ok
+
+
+def _one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A column as one array: its only chunk as is (no copy), several chunks combined."""
+    if isinstance(column, pa.ChunkedArray):
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column
+
+
 @dataclasses.dataclass
 class _Unselected:
     """What :func:`hallucue_corrupt.engine._record` reads of an unselected row's state."""
@@ -169,7 +303,7 @@ def _scatter(column: pa.ChunkedArray, rows: np.ndarray, values: list[Any]) -> pa
     new = pa.array(values, type=column.type)
     if rows.size == len(column):
         return new
-    old = column.combine_chunks()
+    old = _one_array(column)
     order = np.arange(len(column), dtype=np.int64)
     order[rows] = len(column) + np.arange(rows.size, dtype=np.int64)
     return pa.concat_arrays([old, new]).take(pa.array(order))

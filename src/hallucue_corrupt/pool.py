@@ -7,6 +7,7 @@ a shuffled dataset with an id column gets the same donors.
 
 from __future__ import annotations
 
+import bisect
 import glob
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -57,7 +58,7 @@ class Pool:
             except ValueError:
                 return None
             return rank if 0 <= rank < self._size else None
-        i = int(np.searchsorted(self._sorted, canon))
+        i = bisect.bisect_left(self._sorted, canon)
         return i if i < self._size and self._sorted[i] == canon else None
 
     def image_at(self, rank: int) -> ImageValue | list[ImageValue] | None:
@@ -77,8 +78,10 @@ class ListPool(Pool):
 
 
 class DatasetPool(Pool):
-    """A pool over one image column of a ``datasets.Dataset``, read undecoded, row by row,
-    ranked by ``key_column`` or by explicit ``keys`` (one per row), else by position."""
+    """A pool over one image column of a ``datasets.Dataset``, read undecoded as Arrow
+    values row by row from its (memory-mapped) table, ranked by ``key_column`` or by
+    explicit ``keys`` (one per row), else by position. It pickles as the dataset does (a
+    memory-mapped one by its files), so workers never receive the images."""
 
     def __init__(
         self,
@@ -87,20 +90,32 @@ class DatasetPool(Pool):
         key_column: str | None = None,
         keys: Sequence[Any] | None = None,
     ) -> None:
-        from .features import undecoded
+        from .features import arrow_column
 
         if image_column not in dataset.column_names:
             raise KeyError(f"donor pool has no column {image_column!r}: {dataset.column_names}")
         if key_column is not None:
             if key_column not in dataset.column_names:
                 raise KeyError(f"donor pool has no key column {key_column!r}")
-            keys = dataset[key_column]
+            keys = arrow_column(dataset, key_column)
         super().__init__(len(dataset), keys)
-        self._images = undecoded(dataset.select_columns([image_column]), image_column)
+        self._dataset = dataset.select_columns([image_column])
         self._column = image_column
+        self._values: Any = None
+        self._rows: np.ndarray | None = None
 
     def image_at(self, rank: int) -> Any:
-        return self._images[self.position(rank)][self._column]
+        if self._values is None:
+            self._values = self._dataset.data.column(self._column)
+            indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
+            if indices is not None:
+                self._rows = indices.column(0).to_numpy()
+        position = self.position(rank)
+        row = position if self._rows is None else int(self._rows[position])
+        return self._values[row].as_py()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_values": None, "_rows": None}
 
 
 def parquet_files(paths: str | Path | Sequence[str | Path]) -> list[str]:

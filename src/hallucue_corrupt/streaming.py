@@ -39,7 +39,7 @@ def corrupt_stream(
     pool: Any = None,
     keys: Any = None,
     epoch: int | None = None,
-    batch_size: int = 64,
+    batch_size: int = 256,
     keep_original: bool = False,
     record_column: str = "hallucue",
 ) -> Any:
