@@ -106,13 +106,16 @@ class DatasetPool(Pool):
 
     def image_at(self, rank: int) -> Any:
         if self._values is None:
-            self._values = self._dataset.data.column(self._column)
+            column = self._dataset.data.column(self._column)
+            self._values = column.chunks
+            self._starts = np.cumsum([0] + [len(c) for c in column.chunks[:-1]]).tolist()
             indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
             if indices is not None:
                 self._rows = indices.column(0).to_numpy()
         position = self.position(rank)
         row = position if self._rows is None else int(self._rows[position])
-        return self._values[row].as_py()
+        chunk = bisect.bisect_right(self._starts, row) - 1
+        return self._values[chunk][row - self._starts[chunk]].as_py()
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_values": None, "_rows": None}
