@@ -44,8 +44,16 @@ def diagram_png(seed: int, size: int) -> bytes:
         a, b = points[i], points[(i + 1) % len(points)]
         cv2.line(arr, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), (0, 0, 0), 2, cv2.LINE_AA)
     for i, (x, y) in enumerate(points):
-        cv2.putText(arr, "ABCDEF"[i], (int(x) + 4, int(y) - 4), cv2.FONT_HERSHEY_SIMPLEX,
-                    size / 800, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            arr,
+            "ABCDEF"[i],
+            (int(x) + 4, int(y) - 4),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            size / 800,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
     buf = io.BytesIO()
     PILImage.fromarray(arr).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()

@@ -143,8 +143,9 @@ def _ray_init() -> Any:
     import ray
 
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING)
+        ray.init(
+            num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
+        )
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
@@ -163,17 +164,25 @@ def section_ray(sizes: list[int], size: int, cache: Path) -> list[dict[str, Any]
         for workers in (1, 2):
             with tempfile.TemporaryDirectory(dir=cache) as tmp, _PeakMemory() as memory:
                 start = time.perf_counter()
-                ds = hray.corrupt(str(path), pipe, workers=workers, rows_per_block=1000,
-                                  **COLUMNS)
+                ds = hray.corrupt(str(path), pipe, workers=workers, rows_per_block=1000, **COLUMNS)
                 summary = hray.write(ds, Path(tmp) / "out")
                 seconds = time.perf_counter() - start
             assert summary["rows"] == n
             peak = max(memory.peaks.values(), default=0.0)
-            rows.append({"rows": n, "workers": workers, "seconds": seconds,
-                         "rows_per_s": n / seconds, "peak_anon_mb_per_worker": peak})
-            print(f"ray  {n:6d} rows  workers={workers}  {seconds:6.1f}s  "
-                  f"{n / seconds:7.0f} rows/s  peak private memory per worker {peak:6.1f} MB",
-                  flush=True)
+            rows.append(
+                {
+                    "rows": n,
+                    "workers": workers,
+                    "seconds": seconds,
+                    "rows_per_s": n / seconds,
+                    "peak_anon_mb_per_worker": peak,
+                }
+            )
+            print(
+                f"ray  {n:6d} rows  workers={workers}  {seconds:6.1f}s  "
+                f"{n / seconds:7.0f} rows/s  peak private memory per worker {peak:6.1f} MB",
+                flush=True,
+            )
     return rows
 
 
@@ -201,31 +210,45 @@ def section_identity(n: int, size: int, cache: Path) -> list[dict[str, Any]]:
     pipe = hc.Pipeline([hc.make("random_image"), hc.make("remove_text")], ratio=0.5, seed=7)
     base = _digest(list(undecoded(hc.corrupt_dataset(ds, pipe, **COLUMNS), "image")))
     variants: dict[str, Callable[[], list[dict[str, Any]]]] = {
-        "num_proc=2": lambda: list(undecoded(
-            hc.corrupt_dataset(ds, pipe, num_proc=2, **COLUMNS), "image")),
-        "batch_size=7": lambda: list(undecoded(
-            hc.corrupt_dataset(ds, pipe, batch_size=7, **COLUMNS), "image")),
-        "shuffled input": lambda: list(undecoded(
-            hc.corrupt_dataset(ds.shuffle(seed=1), pipe, **COLUMNS), "image")),
-        "streaming": lambda: list(undecoded(hc.corrupt_dataset(
-            load_dataset("parquet", data_files=str(path), split="train", streaming=True),
-            pipe, pool=str(path), keys=ds["id"], **COLUMNS), "image")),
+        "num_proc=2": lambda: list(
+            undecoded(hc.corrupt_dataset(ds, pipe, num_proc=2, **COLUMNS), "image")
+        ),
+        "batch_size=7": lambda: list(
+            undecoded(hc.corrupt_dataset(ds, pipe, batch_size=7, **COLUMNS), "image")
+        ),
+        "shuffled input": lambda: list(
+            undecoded(hc.corrupt_dataset(ds.shuffle(seed=1), pipe, **COLUMNS), "image")
+        ),
+        "streaming": lambda: list(
+            undecoded(
+                hc.corrupt_dataset(
+                    load_dataset("parquet", data_files=str(path), split="train", streaming=True),
+                    pipe,
+                    pool=str(path),
+                    keys=ds["id"],
+                    **COLUMNS,
+                ),
+                "image",
+            )
+        ),
     }
     _ray_init()
     for workers, block in ((1, 1000), (2, 100), (2, 333)):
-        variants[f"ray workers={workers} block={block}"] = (
-            lambda w=workers, b=block: hray.corrupt(
-                str(path), pipe, workers=w, rows_per_block=b, **COLUMNS).take_all())
+        variants[f"ray workers={workers} block={block}"] = lambda w=workers, b=block: hray.corrupt(
+            str(path), pipe, workers=w, rows_per_block=b, **COLUMNS
+        ).take_all()
     variants["ray shuffled"] = lambda: hray.corrupt(
-        hray._ray().data.read_parquet(str(path)).random_shuffle(seed=3), pipe, workers=2,
-        **COLUMNS).take_all()
+        hray._ray().data.read_parquet(str(path)).random_shuffle(seed=3), pipe, workers=2, **COLUMNS
+    ).take_all()
     rows = []
     for name, run in variants.items():
         got = _digest(run())
         same = got == base
         rows.append({"variant": name, "rows": len(got), "identical": same})
-        print(f"identity  {name:28s} {len(got)} rows  {'identical' if same else 'DIFFERENT'}",
-              flush=True)
+        print(
+            f"identity  {name:28s} {len(got)} rows  {'identical' if same else 'DIFFERENT'}",
+            flush=True,
+        )
     return rows
 
 
@@ -243,29 +266,54 @@ def markdown(results: dict[str, Any], command: str) -> str:
         lines += ["## corrupt_dataset vs an identity map", ""]
         lines += table(
             ["images", "corruption", "identity s", "corrupt s", "ratio", "target", "met"],
-            [[r["images"], r["corruption"], f"{r['identity_s']:.3f}", f"{r['corrupt_s']:.3f}",
-              f"{r['ratio']:.2f}", f"<= {r['target']}", "yes" if r["met"] else "no"]
-             for r in results["map"]],
+            [
+                [
+                    r["images"],
+                    r["corruption"],
+                    f"{r['identity_s']:.3f}",
+                    f"{r['corrupt_s']:.3f}",
+                    f"{r['ratio']:.2f}",
+                    f"<= {r['target']}",
+                    "yes" if r["met"] else "no",
+                ]
+                for r in results["map"]
+            ],
         )
         lines.append("")
     if "select" in results:
         s = results["select"]
-        lines += ["## Selection", "",
-                  f"Exact threshold over {s['keys']:,} keys: {s['seconds']:.2f} s "
-                  f"(the per-key loop it replaces: {s['per_key_loop_s']:.2f} s).", ""]
+        lines += [
+            "## Selection",
+            "",
+            f"Exact threshold over {s['keys']:,} keys: {s['seconds']:.2f} s "
+            f"(the per-key loop it replaces: {s['per_key_loop_s']:.2f} s).",
+            "",
+        ]
     if "ray" in results:
         lines += ["## Ray Data (random_image + remove_text, ratio 0.5)", ""]
         lines += table(
             ["rows", "workers", "seconds", "rows/s", "peak private MB per worker"],
-            [[r["rows"], r["workers"], f"{r['seconds']:.1f}", f"{r['rows_per_s']:.0f}",
-              f"{r['peak_anon_mb_per_worker']:.1f}"] for r in results["ray"]],
+            [
+                [
+                    r["rows"],
+                    r["workers"],
+                    f"{r['seconds']:.1f}",
+                    f"{r['rows_per_s']:.0f}",
+                    f"{r['peak_anon_mb_per_worker']:.1f}",
+                ]
+                for r in results["ray"]
+            ],
         )
         lines.append("")
     if "identity" in results:
         lines += ["## Byte identity per id against corrupt_dataset (num_proc 1)", ""]
-        lines += table(["variant", "rows", "identical"],
-                       [[r["variant"], r["rows"], "yes" if r["identical"] else "NO"]
-                        for r in results["identity"]])
+        lines += table(
+            ["variant", "rows", "identical"],
+            [
+                [r["variant"], r["rows"], "yes" if r["identical"] else "NO"]
+                for r in results["identity"]
+            ],
+        )
         lines.append("")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ import hallucue_corrupt as hc
 from hallucue_corrupt.features import undecoded
 from hallucue_corrupt.kernel import BatchKernel
 from hallucue_corrupt.seeding import canonical_key, canonical_keys, derive_seed, derive_seeds
-from hallucue_corrupt.selection import Selection, check_unique_keys
+from hallucue_corrupt.selection import check_unique_keys
 
 from .conftest import make_dataset, make_multi_image_dataset
 
@@ -74,8 +74,10 @@ def test_kernel_output_does_not_depend_on_batching():
         parts += kernel(ds.data.table.slice(start, 4)).to_pylist()
     assert parts == whole
     shuffled = ds.shuffle(seed=1)
-    by_id = {r["id"]: r for r in kernel(shuffled.data.table.take(shuffled._indices.column(0)))
-             .to_pylist()}
+    by_id = {
+        r["id"]: r
+        for r in kernel(shuffled.data.table.take(shuffled._indices.column(0))).to_pylist()
+    }
     assert all(by_id[r["id"]] == r for r in whole)
 
 
@@ -191,15 +193,28 @@ def test_blank_reads_png_headers_and_runs_one_row_per_size_and_mode(tmp_path):
     on_disk = tmp_path / "x.png"
     on_disk.write_bytes(png_bytes(3))
     images = [
-        png_bytes(0), png_bytes(1, (30, 10)), png_bytes(2), png_bytes(5, mode="RGBA"),
-        _encoded("L", (7, 9)), _encoded("I;16", (7, 9)), _encoded("RGB", (12, 8), "JPEG"),
-        _encoded("P", (5, 5)), b"\x89PNG broken", png_bytes(4, (30, 10)),
+        png_bytes(0),
+        png_bytes(1, (30, 10)),
+        png_bytes(2),
+        png_bytes(5, mode="RGBA"),
+        _encoded("L", (7, 9)),
+        _encoded("I;16", (7, 9)),
+        _encoded("RGB", (12, 8), "JPEG"),
+        _encoded("P", (5, 5)),
+        b"\x89PNG broken",
+        png_bytes(4, (30, 10)),
     ]
     values = [{"bytes": b, "path": None} for b in images]
     values += [{"bytes": None, "path": str(on_disk)}, None]
-    table = pa.table({"id": [f"r{i}" for i in range(len(values))], "image": values},
-                     schema=pa.schema([("id", pa.string()), ("image", pa.struct(
-                         [("bytes", pa.binary()), ("path", pa.string())]))]))
+    table = pa.table(
+        {"id": [f"r{i}" for i in range(len(values))], "image": values},
+        schema=pa.schema(
+            [
+                ("id", pa.string()),
+                ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
+            ]
+        ),
+    )
     pipe = hc.Pipeline([hc.make("blank_image", fill="gray")], on_error="keep")
     binding = pipe.bind(image_column="image", key_column="id")
     kernel = BatchKernel(binding)

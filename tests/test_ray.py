@@ -25,8 +25,9 @@ KW = dict(image_column="image", text_column="problem", key_column="id")
 
 @pytest.fixture(scope="module")
 def cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             logging_level=logging.WARNING)
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
+    )
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
@@ -63,8 +64,9 @@ def test_two_workers_small_blocks_write_and_reload(cluster, data, tmp_path):
         hray.write(out, tmp_path / "out")
     again = hray.write(out, tmp_path / "out", overwrite=True)
     assert again["rows"] == N
-    assert len(load_dataset("parquet", data_dir=str(tmp_path / "out" / "dataset"),
-                            split="train")) == N
+    assert (
+        len(load_dataset("parquet", data_dir=str(tmp_path / "out" / "dataset"), split="train")) == N
+    )
 
 
 def test_one_worker_shuffled_ray_dataset_object_store_pool(cluster, data):
@@ -81,8 +83,10 @@ def test_errors_raise_our_message_or_skip(cluster, tmp_path):
     table = ray.data.from_arrow(pa.table(rows))
     pipe = hc.Pipeline([hc.make("gaussian_noise")], seed=1)
     with pytest.raises(hc.FieldError, match=r"sample 'q005', field 'image': cannot decode") as e:
-        hray.write(hray.corrupt(table, pipe, image_column="image", key_column="id", workers=1),
-                   tmp_path / "failed")
+        hray.write(
+            hray.corrupt(table, pipe, image_column="image", key_column="id", workers=1),
+            tmp_path / "failed",
+        )
     assert "0x" not in str(e.value)
     assert not (tmp_path / "failed").exists() and list(tmp_path.iterdir()) == []
     skip = hc.Pipeline([hc.make("gaussian_noise")], seed=1, on_error="skip")
@@ -91,11 +95,28 @@ def test_errors_raise_our_message_or_skip(cluster, tmp_path):
 
 
 def test_cli_engine_ray(cluster, data, tmp_path, capsys):
-    folder, ds, expected = data
+    folder, _, expected = data
     out = tmp_path / "cli"
-    args = ["corrupt", str(folder), "--engine", "ray", "--workers", "2", "-c", "random_image",
-            "-c", "remove_text", "--ratio", "0.5", "--seed", "11", "--key-column", "id",
-            "--out", str(out)]
+    args = [
+        "corrupt",
+        str(folder),
+        "--engine",
+        "ray",
+        "--workers",
+        "2",
+        "-c",
+        "random_image",
+        "-c",
+        "remove_text",
+        "--ratio",
+        "0.5",
+        "--seed",
+        "11",
+        "--key-column",
+        "id",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rows"] == N and summary["engine"] == "ray"

@@ -70,27 +70,33 @@ def test_stream_without_key_column_keys_rows_by_position(parquet_dir):
 def test_stream_multi_image_messages(tmp_path):
     ds = make_multi_image_dataset(9)
     ds.to_parquet(str(tmp_path / "m.parquet"))
-    stream = load_dataset("parquet", data_files=str(tmp_path / "m.parquet"), split="train",
-                          streaming=True)
+    stream = load_dataset(
+        "parquet", data_files=str(tmp_path / "m.parquet"), split="train", streaming=True
+    )
     pipe = hc.Pipeline([hc.make("text_only")], seed=2)
     out = hc.corrupt_dataset(stream, pipe, image_column="images", text_column="prompt")
-    expected = list(undecoded(hc.corrupt_dataset(ds, pipe, image_column="images",
-                                                 text_column="prompt"), "images"))
+    expected = list(
+        undecoded(
+            hc.corrupt_dataset(ds, pipe, image_column="images", text_column="prompt"), "images"
+        )
+    )
     assert list(undecoded(out, "images")) == expected
     assert all(r["images"] == [] for r in expected)
 
 
 def test_stream_errors_say_what_to_pass(parquet_dir):
-    folder, ds = parquet_dir
+    folder, _ = parquet_dir
     stream = _stream(folder)
-    with pytest.raises(ValueError, match="keys=.*selection='bernoulli'"):
-        hc.corrupt_dataset(stream, hc.Pipeline([hc.make("blank_image")], ratio=0.5),
-                           image_column="image")
+    with pytest.raises(ValueError, match=r"keys=.*selection='bernoulli'"):
+        hc.corrupt_dataset(
+            stream, hc.Pipeline([hc.make("blank_image")], ratio=0.5), image_column="image"
+        )
     with pytest.raises(ValueError, match="needs pool=: a map-style Dataset, a parquet path"):
         hc.corrupt_dataset(stream, hc.Pipeline([hc.make("random_image")]), image_column="image")
     with pytest.raises(TypeError, match="cannot be a donor pool"):
-        hc.corrupt_dataset(stream, hc.Pipeline([hc.make("random_image")]),
-                           image_column="image", pool=stream)
+        hc.corrupt_dataset(
+            stream, hc.Pipeline([hc.make("random_image")]), image_column="image", pool=stream
+        )
 
 
 def test_parquet_pool_reads_the_same_donors_as_the_dataset(parquet_dir):
@@ -109,22 +115,51 @@ def test_parquet_pool_reads_the_same_donors_as_the_dataset(parquet_dir):
 def test_cli_streaming_and_parquet_output(parquet_dir, tmp_path, capsys):
     folder, ds = parquet_dir
     out = tmp_path / "s"
-    args = ["corrupt", str(folder), "--streaming", "-c", "random_image", "--ratio", "0.5",
-            "--key-column", "id", "--out", str(out)]
+    args = [
+        "corrupt",
+        str(folder),
+        "--streaming",
+        "-c",
+        "random_image",
+        "--ratio",
+        "0.5",
+        "--key-column",
+        "id",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["rows"] == 60 and summary["selected"] == 30
     back = load_dataset("parquet", data_dir=str(out / "dataset"), split="train")
     assert back.features["image"] == ds.features["image"]
-    expected = _by_id(hc.corrupt_dataset(
-        ds, hc.Pipeline([hc.make("random_image")], ratio=0.5), image_column="image",
-        key_column="id"))
+    expected = _by_id(
+        hc.corrupt_dataset(
+            ds,
+            hc.Pipeline([hc.make("random_image")], ratio=0.5),
+            image_column="image",
+            key_column="id",
+        )
+    )
     assert all(r == expected[r["id"]] for r in undecoded(back, "image"))
     assert main(args) == 2  # no silent append on a rerun
     assert "--overwrite" in capsys.readouterr().err
     plain = tmp_path / "p"
-    assert main(["corrupt", str(folder), "-c", "blank_image", "--format", "parquet",
-                 "--out", str(plain)]) == 0
+    assert (
+        main(
+            [
+                "corrupt",
+                str(folder),
+                "-c",
+                "blank_image",
+                "--format",
+                "parquet",
+                "--out",
+                str(plain),
+            ]
+        )
+        == 0
+    )
     files = sorted((plain / "dataset").glob("*.parquet"))
     assert b"huggingface" in pq.read_schema(files[0]).metadata
     reloaded = load_dataset("parquet", data_dir=str(plain / "dataset"), split="train")

@@ -177,7 +177,7 @@ def _run_stream(
         image_column=found["image"],
         text_column=found["text"],
         key_column=found["key"],
-        pool=ParquetPool(files, found["image"], found["key"]) if pipe.needs_pool else None,
+        pool=ParquetPool(files, found["image"] or "", found["key"]) if pipe.needs_pool else None,
         keys=keys,
         keep_original=args.keep_original,
     )

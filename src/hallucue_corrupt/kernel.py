@@ -63,7 +63,9 @@ class BatchKernel:
         self.metadata = metadata
         self.touched = binding.fields
         # the record of an unselected row is this template with its key filled in
-        template = _record(binding.pipeline, cast(Any, _Unselected(_SENTINEL, binding.epoch)), False)
+        template = _record(
+            binding.pipeline, cast(Any, _Unselected(_SENTINEL, binding.epoch)), False
+        )
         head, tail = dumps(template).split(json.dumps(_SENTINEL, ensure_ascii=False))
         self._head, self._tail = head, tail
         self._always = dataclasses.replace(binding.selection, ratio=1.0)
@@ -134,7 +136,6 @@ class BatchKernel:
         if self.metadata is not None:
             out = out.replace_schema_metadata({**(out.schema.metadata or {}), **self.metadata})
         return out
-
 
     def _run(self, row: dict[str, Any], key: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         binding = self.binding

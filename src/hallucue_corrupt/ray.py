@@ -146,7 +146,8 @@ def corrupt(
       :class:`~hallucue_corrupt.pool.ParquetPool` over its files; a Ray dataset: an
       :class:`ObjectStorePool`); or a parquet path, a ``datasets.Dataset`` or a ``Pool``.
     - ``workers`` actors (default: one per cluster CPU) of ``CPUS_PER_WORKER`` CPU each;
-      ``rows_per_block`` splits the input so that every actor gets blocks.
+      the input is cut into blocks of ``rows_per_block`` rows (default ``batch_size``)
+      so that every actor gets blocks.
     - Rows whose corruption failed under ``on_error="skip"`` are dropped; under
       ``"raise"`` the first error stops the run (:func:`write` re-raises our error, not
       Ray's wrapper).
@@ -187,8 +188,9 @@ def corrupt(
     )
     features = output_features(features_of(paths, arrow_schema), kernel)
     kernel.metadata = dict(features.arrow_schema.metadata)
-    if rows_per_block:
-        ds = ds.repartition(target_num_rows_per_block=rows_per_block)
+    # blocks of a known size, so that every actor gets work (override_num_blocks on the
+    # read can leave a single block in Ray Data 2.60)
+    ds = ds.repartition(target_num_rows_per_block=rows_per_block or batch_size)
     size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     out = ds.map_batches(
         _CorruptBatches,

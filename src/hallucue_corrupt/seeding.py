@@ -63,10 +63,10 @@ def canonical_keys(keys: Any) -> list[str]:
         keys = keys.to_pylist()
     if isinstance(keys, range):
         return [str(k) for k in keys]
-    keys = keys if isinstance(keys, list) else list(keys)
-    if all(type(k) is str for k in keys):  # already canonical: no call per key
-        return keys
-    return [canonical_key(k) for k in keys]
+    items: list[Any] = keys if isinstance(keys, list) else list(keys)
+    if all(type(k) is str for k in items):  # already canonical: no call per key
+        return items
+    return [canonical_key(k) for k in items]
 
 
 def derive_seeds(seed: int, keys: Any, name: str, epoch: int = 0) -> np.ndarray:
@@ -76,8 +76,10 @@ def derive_seeds(seed: int, keys: Any, name: str, epoch: int = 0) -> np.ndarray:
     tail = f"\x1f{name}\x1f{int(epoch)}".encode()
     blake = hashlib.blake2b
     digests = b"".join(
-        [blake(head + canon.encode("utf-8") + tail, digest_size=8).digest()
-         for canon in canonical_keys(keys)]
+        [
+            blake(head + canon.encode("utf-8") + tail, digest_size=8).digest()
+            for canon in canonical_keys(keys)
+        ]
     )
     return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
 

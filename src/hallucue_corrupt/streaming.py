@@ -71,7 +71,11 @@ def corrupt_stream(
             "(parquet, or pass features= to load_dataset), or cast its columns first"
         )
     found = find_columns(
-        pipeline, features, image_column=image_column, text_column=text_column, key_column=key_column
+        pipeline,
+        features,
+        image_column=image_column,
+        text_column=text_column,
+        key_column=key_column,
     )
     image_column, text_column = found["image"], found["text"]
     clash = record_column if record_column in features else None
