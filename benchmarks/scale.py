@@ -33,7 +33,7 @@ from typing import Any
 import hallucue_corrupt as hc
 
 from .data import build
-from .run import NOTES_MARKER, free_map_outputs, machine, table, write_report
+from .run import NOTES_MARKER, machine, round_robin, table, write_report
 
 TARGETS = {"blank_image": 0.5, "random_image": 1.0, "remove_text": 1.0}
 COLUMNS = {"image_column": "image", "text_column": "problem", "key_column": "id"}
@@ -49,15 +49,7 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
     for name in TARGETS:
         pipe = hc.Pipeline([hc.make(name)], seed=0)
         jobs[name] = lambda pipe=pipe: hc.corrupt_dataset(ds, pipe, **COLUMNS)
-    jobs["identity"]()  # warm-up: the dataset's pages are in memory for every job
-    free_map_outputs()
-    times: dict[str, list[float]] = {name: [] for name in jobs}
-    for _ in range(repeats):
-        for name, job in jobs.items():
-            start = time.perf_counter()
-            job()
-            times[name].append(time.perf_counter() - start)
-            free_map_outputs()
+    times = round_robin(jobs, repeats)
     identity = statistics.median(times["identity"])
     rows = []
     for name, target in TARGETS.items():

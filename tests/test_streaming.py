@@ -164,3 +164,15 @@ def test_cli_streaming_and_parquet_output(parquet_dir, tmp_path, capsys):
     assert b"huggingface" in pq.read_schema(files[0]).metadata
     reloaded = load_dataset("parquet", data_dir=str(plain / "dataset"), split="train")
     assert len(reloaded) == 60 and reloaded[0]["image"].size == (24, 16)
+
+
+def test_cli_engine_flags_that_do_not_fit(parquet_dir, tmp_path, capsys):
+    folder, _ = parquet_dir
+    base = ["corrupt", str(folder), "--out", str(tmp_path / "o")]
+    assert main([*base, "--workers", "2"]) == 2
+    assert "--workers need --engine ray" in capsys.readouterr().err
+    assert main([*base, "--streaming", "--format", "arrow"]) == 2
+    assert "write parquet" in capsys.readouterr().err
+    assert main(["corrupt", "--demo", "--streaming", "--out", str(tmp_path / "d")]) == 2
+    assert "INPUT of parquet files" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -23,11 +23,12 @@ import numpy as np
 import pyarrow as pa
 
 from .binding import RunBinding
-from .engine import _record, run_row
+from .engine import _record
 from .fields import FieldError
 from .records import dumps
+from .seeding import canonical_keys
 
-__all__ = ["BatchKernel", "original_column"]
+__all__ = ["BatchKernel", "bind_kernel", "original_column", "png_headers"]
 
 _SENTINEL = "\x00hallucue-key\x00"
 
@@ -68,7 +69,8 @@ class BatchKernel:
         )
         head, tail = dumps(template).split(json.dumps(_SENTINEL, ensure_ascii=False))
         self._head, self._tail = head, tail
-        self._always = dataclasses.replace(binding.selection, ratio=1.0)
+        always = dataclasses.replace(binding.selection, ratio=1.0)
+        self._selected = dataclasses.replace(binding, selection=always)
         self._header_column = self._header_only_column()
 
     @property
@@ -100,8 +102,6 @@ class BatchKernel:
         key_values = self.keys_of(table, keys)
         if isinstance(key_values, int):
             key_values = [key_values]
-        from .seeding import canonical_keys
-
         canon = canonical_keys(key_values)
         mask = self.binding.selection.mask(canon)
         chosen = np.flatnonzero(mask)
@@ -138,16 +138,8 @@ class BatchKernel:
         return out
 
     def _run(self, row: dict[str, Any], key: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        binding = self.binding
-        return run_row(
-            binding.pipeline,
-            row,
-            key=key,
-            columns=binding.columns,
-            selection=self._always,
-            pool=binding.pool,
-            kind="dict",
-        )
+        """One selected row through the row engine (already selected: not hashed again)."""
+        return self._selected.apply(row, key, kind="dict")
 
     def _by_row(
         self,
@@ -287,6 +279,20 @@ def _one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return column
+
+
+def bind_kernel(
+    pipeline: Any, *, record_column: str = "hallucue", keep_original: bool = False, **bind: Any
+) -> BatchKernel:
+    """A kernel for ``pipeline`` bound with ``bind`` (see :func:`~hallucue_corrupt.binding.bind`)
+    for a driver that passes rows on as they are corrupted (a stream, Ray): rows whose
+    corruption failed under ``on_error="skip"`` are dropped in the batch."""
+    return BatchKernel(
+        pipeline.bind(**bind),
+        record_column=record_column,
+        keep_original=keep_original,
+        drop_skipped=pipeline.on_error == "skip",
+    )
 
 
 @dataclasses.dataclass

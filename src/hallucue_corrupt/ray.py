@@ -13,8 +13,6 @@ records. Install with ``pip install 'hallucue_corrupt[ray]'``.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from .dataset import output_features
-from .kernel import BatchKernel
+from .kernel import BatchKernel, bind_kernel
 from .pipeline import Pipeline
 from .pool import ParquetPool, Pool, as_pool, parquet_files
 
@@ -136,6 +134,7 @@ def corrupt(
     batch_size: int = 256,
     keep_original: bool = False,
     record_column: str = "hallucue",
+    features: Any = None,
 ) -> Any:
     """``ds`` (a ``ray.data.Dataset`` or parquet path(s), a folder or a glob) corrupted with
     ``pipe``: a lazy ``ray.data.Dataset``.
@@ -148,6 +147,9 @@ def corrupt(
     - ``workers`` actors (default: one per cluster CPU) of ``CPUS_PER_WORKER`` CPU each;
       the input is cut into blocks of ``rows_per_block`` rows (default ``batch_size``)
       so that every actor gets blocks.
+    - ``features``: the input's ``datasets`` features, written into the output's parquet
+      footers; by default read from the input files' footers (else inferred from the Arrow
+      schema, where an image column is a plain struct).
     - Rows whose corruption failed under ``on_error="skip"`` are dropped; under
       ``"raise"`` the first error stops the run (:func:`write` re-raises our error, not
       Ray's wrapper).
@@ -166,13 +168,12 @@ def corrupt(
         if column is not None and column not in names:
             raise KeyError(f"no column {column!r} in the dataset (columns: {names})")
     if pipe.needs_keys and keys is None:
-        keys = []
-        for batch in ds.select_columns([key_column]).iter_batches(
-            batch_format="pyarrow", batch_size=65536
-        ):
-            keys += batch.column(key_column).to_pylist()
+        keys = _all_keys(ds, paths, key_column)
     donors = _donors(pipe, pool, ds, paths, image_column, key_column)
-    binding = pipe.bind(
+    kernel = bind_kernel(
+        pipe,
+        record_column=record_column,
+        keep_original=keep_original,
         image_column=image_column,
         text_column=text_column,
         key_column=key_column,
@@ -180,14 +181,9 @@ def corrupt(
         keys=keys,
         epoch=epoch,
     )
-    kernel = BatchKernel(
-        binding,
-        record_column=record_column,
-        keep_original=keep_original,
-        drop_skipped=pipe.on_error == "skip",
-    )
-    features = output_features(features_of(paths, arrow_schema), kernel)
-    kernel.metadata = dict(features.arrow_schema.metadata)
+    source = features if features is not None else features_of(paths, arrow_schema)
+    out_features = output_features(source, kernel)
+    kernel.metadata = dict(out_features.arrow_schema.metadata)
     # blocks of a known size, so that every actor gets work (override_num_blocks on the
     # read can leave a single block in Ray Data 2.60)
     ds = ds.repartition(target_num_rows_per_block=rows_per_block or batch_size)
@@ -203,6 +199,25 @@ def corrupt(
     # our error itself, not a UserCodeException that loses it on the way to the driver
     out.context.raise_original_map_exception = True
     return out
+
+
+def _all_keys(ds: Any, paths: list[str] | None, key_column: str) -> Any:
+    """Every key of the input, read once on the driver: straight from the parquet files
+    when there are files (one column, no Ray job), else through Ray."""
+    import pyarrow.parquet as pq
+
+    if paths is not None:
+        return pa.chunked_array(
+            [c for p in paths for c in pq.read_table(p, columns=[key_column]).column(0).chunks]
+        ).combine_chunks()
+    chunks = [
+        batch.column(key_column)
+        for batch in ds.select_columns([key_column]).iter_batches(
+            batch_format="pyarrow", batch_size=65536
+        )
+    ]
+    flat = [c for chunk in chunks for c in getattr(chunk, "chunks", [chunk])]
+    return pa.chunked_array(flat).combine_chunks() if flat else []
 
 
 def _donors(
@@ -261,14 +276,13 @@ def write(
     ``Image`` features."""
     import pyarrow.parquet as pq
 
+    from .cli import _atomic_dir
     from .records import summarize
 
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{str(out)!r} exists and is not empty; pass overwrite=True")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _atomic_dir(out) as tmp:
         try:
             ds.write_parquet(str(tmp / "dataset"))
         except Exception as exc:
@@ -282,10 +296,4 @@ def write(
             records += pq.read_table(path, columns=[record_column]).column(0).to_pylist()
         summary = {**(extra_summary or {}), "files": len(files), **summarize(records)}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return summary

@@ -16,7 +16,7 @@ from datasets import IterableDataset, IterableDatasetDict
 from .binding import find_columns
 from .dataset import output_features, restore_images
 from .features import undecoded
-from .kernel import BatchKernel
+from .kernel import bind_kernel
 from .pipeline import Pipeline
 from .pool import as_pool
 
@@ -89,19 +89,16 @@ def corrupt_stream(
             "path or glob, or a Pool (a stream cannot be read by index)"
         )
     donors = as_pool(pool, image_column, key_column) if pipeline.needs_pool else None
-    binding = pipeline.bind(
+    kernel = bind_kernel(
+        pipeline,
+        record_column=record_column,
+        keep_original=keep_original,
         image_column=image_column,
         text_column=text_column,
         key_column=key_column,
         pool=donors,
         keys=keys,
         epoch=epoch,
-    )
-    kernel = BatchKernel(
-        binding,
-        record_column=record_column,
-        keep_original=keep_original,
-        drop_skipped=pipeline.on_error == "skip",
     )
     work = undecoded(dataset, image_column) if image_column is not None else dataset
     out = work.with_format("arrow").map(
