@@ -103,6 +103,7 @@ class DatasetPool(Pool):
         self._column = image_column
         self._values: Any = None
         self._rows: np.ndarray | None = None
+        self._last: tuple[int, Any] = (-1, None)
 
     def image_at(self, rank: int) -> Any:
         if self._values is None:
@@ -112,13 +113,17 @@ class DatasetPool(Pool):
             indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
             if indices is not None:
                 self._rows = indices.column(0).to_numpy()
+        if self._last[0] == rank:  # a donor is read to draw it, then to copy it
+            return self._last[1]
         position = self.position(rank)
         row = position if self._rows is None else int(self._rows[position])
         chunk = bisect.bisect_right(self._starts, row) - 1
-        return self._values[chunk][row - self._starts[chunk]].as_py()
+        value = self._values[chunk][row - self._starts[chunk]].as_py()
+        self._last = (rank, value)
+        return value
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_values": None, "_rows": None}
+        return {**self.__dict__, "_values": None, "_rows": None, "_last": (-1, None)}
 
 
 def parquet_files(paths: str | Path | Sequence[str | Path]) -> list[str]:
@@ -178,13 +183,18 @@ class ParquetPool(Pool):
             if key_column is not None:
                 keys += reader.read(columns=[key_column]).column(key_column).to_pylist()
         super().__init__(total, keys if key_column is not None else None)
+        self._last: tuple[int, Any] = (-1, None)
         self._groups = groups
         self._starts = np.asarray(starts, dtype=np.int64)
 
     def image_at(self, rank: int) -> Any:
         position = self.position(rank)
         g = int(np.searchsorted(self._starts, position, side="right")) - 1
-        return self._row_group(g)[position - int(self._starts[g])].as_py()
+        if self._last[0] == rank:  # a donor is read to draw it, then to copy it
+            return self._last[1]
+        value = self._row_group(g)[position - int(self._starts[g])].as_py()
+        self._last = (rank, value)
+        return value
 
     def _row_group(self, g: int) -> Any:
         import pyarrow.parquet as pq
@@ -205,6 +215,7 @@ class ParquetPool(Pool):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_cache"] = OrderedDict()  # workers read their own row groups
+        state["_last"] = (-1, None)
         return state
 
 
