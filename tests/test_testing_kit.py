@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from PIL import Image
 
 import hallucue_corrupt as hc
-from hallucue_corrupt.testing import ContractError, check_corruption, strategies as hst
+from hallucue_corrupt.testing import ContractError, check_corruption
+from hallucue_corrupt.testing import strategies as hst
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN = hc.testing.corruptions_in("hallucue_corrupt")
@@ -100,7 +101,7 @@ class DropsTemplate(hc.TextCorruption):
 @hc.register("kit_tiny_images_test")
 class FailsOnTinyImages(hc.ImageCorruption):
     def transform(self, image, drawn, ctx):
-        image.array()[1, 1]  # noqa: B018 - IndexError on an image one pixel wide or high
+        image.array()[1, 1]  # IndexError on an image one pixel wide or high
         return image, {}
 
 
@@ -278,4 +279,3 @@ def test_plugin_reports_a_broken_corruption(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "hallucue-contract[brokenpkg_noise]" in result.stdout
     assert "contract property 'global_rng' failed" in result.stdout
-

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import third_party_corruption  # noqa: F401 - registers the corruptions
 from hypothesis import given, settings
 from PIL import Image
 
 import hallucue_corrupt as hc
-import third_party_corruption  # noqa: F401 - registers the corruptions
 from hallucue_corrupt.testing import check_corruption, parametrize_corruptions
 from hallucue_corrupt.testing import strategies as hst
 

@@ -134,7 +134,9 @@ def _image_cases(quick: bool) -> list[Case]:
     cases = [
         Case("image: PIL RGB 40x32", {"image": pil}, "image"),
         Case("image: PNG bytes", {"image": png}, "image"),
-        Case("image: datasets dict {bytes, path}", {"image": {"bytes": png, "path": None}}, "image"),
+        Case(
+            "image: datasets dict {bytes, path}", {"image": {"bytes": png, "path": None}}, "image"
+        ),
         Case("image: uint8 HxWx3 array", {"image": np.asarray(pil).copy()}, "image"),
         Case(
             "images: list of PIL RGBA and L",
@@ -150,7 +152,10 @@ def _image_cases(quick: bool) -> list[Case]:
 
 def _text_cases() -> list[Case]:
     return [
-        *(Case(f"text: question {i}", {"problem": q}, None, "problem") for i, q in enumerate(QUESTIONS)),
+        *(
+            Case(f"text: question {i}", {"problem": q}, None, "problem")
+            for i, q in enumerate(QUESTIONS)
+        ),
         Case("text: verl messages", {"prompt": messages(QUESTIONS[1])}, None, "prompt"),
         Case("text: TRL messages", {"prompt": messages(QUESTIONS[2], style="trl")}, None, "prompt"),
     ]
@@ -160,7 +165,10 @@ def _sample_cases() -> list[Case]:
     one, two = textured((40, 32), seed=4), textured((24, 24), "RGBA", seed=5)
     return [
         Case(
-            "sample: PIL image + question", {"image": one, "problem": QUESTIONS[0]}, "image", "problem"
+            "sample: PIL image + question",
+            {"image": one, "problem": QUESTIONS[0]},
+            "image",
+            "problem",
         ),
         Case(
             "sample: PNG bytes list + verl messages",
@@ -193,7 +201,7 @@ def _mode_cases(corruption: Corruption, quick: bool) -> Iterator[Case]:
         for size in sizes:
             image = textured(size, mode, seed=size[0] * 7 + size[1])
             label = f"PIL {mode} {size[0]}x{size[1]}"
-            values = [(label, image)]
+            values: list[tuple[str, Any]] = [(label, image)]
             if not quick:
                 values.append((f"{label} as encoded bytes", ImageRef(image).data))
             for name, value in values:
@@ -220,7 +228,9 @@ class Checker:
 
     def fail(self, prop: str, case: Case | None, detail: str, key: Any = KEYS[0]) -> ContractError:
         where = f" on {case.label} (seed={SEED}, key={key!r}, epoch=0)" if case else ""
-        return ContractError(f"{self.name}: contract property {prop!r} failed{where}: {detail}", prop)
+        return ContractError(
+            f"{self.name}: contract property {prop!r} failed{where}: {detail}", prop
+        )
 
     def apply(
         self, case: Case, key: Any = KEYS[0], epoch: int = 0, allowed: tuple[type, ...] = ()
@@ -242,7 +252,9 @@ class Checker:
         return out, record
 
     def _after(self, case: Case, key: Any, before: str, state: dict[str, Any]) -> None:
-        changed = [name for name, value in _global_rng_state().items() if not _same(value, state[name])]
+        changed = [
+            name for name, value in _global_rng_state().items() if not _same(value, state[name])
+        ]
         if changed:
             raise self.fail(
                 "global_rng",
@@ -362,7 +374,9 @@ def _check_record(ck: Checker, case: Case, record: dict[str, Any]) -> None:
     for entry in entries:
         leaf = leaves.get(entry.get("name"))
         if leaf is None:
-            raise ck.fail("record", case, f"an entry names {entry.get('name')!r}, not {sorted(leaves)}")
+            raise ck.fail(
+                "record", case, f"an entry names {entry.get('name')!r}, not {sorted(leaves)}"
+            )
         if entry.get("params") != leaf.to_dict()["params"]:
             raise ck.fail(
                 "record", case, f"entry params {entry.get('params')} differ from {leaf.to_dict()}"
@@ -505,7 +519,9 @@ def _check_modes(ck: Checker, quick: bool) -> None:
             after = next((e.get("after") for e in record["corruptions"] if e.get("after")), None)
             actual = ImageRef(image).meta()
             if after is not None and after != actual:
-                raise ck.fail("modes", case, f"the record says the output is {after}, it is {actual}")
+                raise ck.fail(
+                    "modes", case, f"the record says the output is {after}, it is {actual}"
+                )
         _check_record(ck, case, record)
 
 
@@ -560,7 +576,9 @@ def _check_spawn(ck: Checker, runs: list[tuple[Case, dict[str, Any], dict[str, A
         results = _executor().submit(_spawned, modules, ck.corruption.to_dict(), cases, ck.pool)
         theirs = results.result(timeout=300)
     except Exception as exc:
-        raise ck.fail("spawn", None, f"the spawned process failed: {type(exc).__name__}: {exc}") from exc
+        raise ck.fail(
+            "spawn", None, f"the spawned process failed: {type(exc).__name__}: {exc}"
+        ) from exc
     for (case, out, record), (print_, rec) in zip(runs, theirs, strict=True):
         if print_ != fingerprint([out[c] for c in case.fields()]):
             raise ck.fail("spawn", case, "a spawned interpreter gives different output bytes")
@@ -625,4 +643,3 @@ def check_corruption(
     _check_modes(ck, quick)
     if not quick:
         _check_spawn(ck, runs)
-

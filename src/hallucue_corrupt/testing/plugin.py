@@ -23,8 +23,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="MODULE",
-        help="check every corruption MODULE registers against the hallucue contract "
-        "(repeatable)",
+        help="check every corruption MODULE registers against the hallucue contract (repeatable)",
     )
     group.addoption(
         "--hallucue-contract-quick",
@@ -68,8 +67,8 @@ def pytest_collection_modifyitems(
     quick = bool(config.getoption("--hallucue-contract-quick"))
     for module in modules:
         for name, corruption in corruptions_in(module).items():
-            items.append(
-                ContractItem.from_parent(
-                    session, name=f"hallucue-contract[{name}]", corruption=corruption, quick=quick
-                )
+            test_id = f"hallucue-contract[{name}]"
+            item = ContractItem.from_parent(
+                session, name=test_id, nodeid=test_id, corruption=corruption, quick=quick
             )
+            items.append(item)

@@ -54,9 +54,7 @@ QUESTIONS: tuple[str, ...] = (
 )
 
 
-def textured(
-    size: tuple[int, int] = (40, 32), mode: str = "RGB", seed: int = 0
-) -> Image.Image:
+def textured(size: tuple[int, int] = (40, 32), mode: str = "RGB", seed: int = 0) -> Image.Image:
     """A noisy image of ``size`` (width, height) in ``mode``: every pixel differs, so any
     change to it shows."""
     width, height = size
@@ -108,8 +106,7 @@ def _array_candidates() -> dict[str, np.ndarray]:
         "float32 HxW [0,1]": u8[:, :, 0].astype(np.float32) / 255,
         "float32 HxWx3 [0,1]": u8.astype(np.float32) / 255,
         "uint8 3xHxW": np.ascontiguousarray(u8.transpose(2, 0, 1)),
-        "float32 3xHxW [0,1]": np.ascontiguousarray(u8.transpose(2, 0, 1)).astype(np.float32)
-        / 255,
+        "float32 3xHxW [0,1]": np.ascontiguousarray(u8.transpose(2, 0, 1)).astype(np.float32) / 255,
     }
 
 

@@ -2,7 +2,8 @@
 
 For smoke tests and examples of RL pipelines (``hallucue_corrupt.testing.tiny_qwen2_vl()``):
 a byte-level BPE tokenizer with Qwen's special tokens and chat template, the PIL image
-processor (no torchvision), and a randomly initialised one-layer model. It generates noise; it exists to run real trainers end to end.
+processor (no torchvision), and a randomly initialised one-layer model. It generates
+noise; it exists to run real trainers end to end.
 Needs ``torch``, ``transformers`` and ``tokenizers`` (the ``trl`` or ``verl`` extra).
 """
 
