@@ -112,6 +112,11 @@ class Unregistered(hc.TextCorruption):
         return text, {}
 
 
+@hc.testing.all_corruptions
+def test_all_corruptions_covers_the_registry(corruption):
+    assert hc.get(corruption.name) is type(corruption)
+
+
 @pytest.mark.parametrize(
     ("bad", "prop", "message"),
     [
@@ -148,7 +153,7 @@ def test_spawn_needs_an_importable_class():
 
     hc.register("kit_local_test")(Local)
     check_corruption(Local, quick=True)
-    with pytest.raises(ContractError, match="spawned process cannot import"):
+    with pytest.raises(ContractError, match="another process cannot import"):
         check_corruption(Local)
 
 

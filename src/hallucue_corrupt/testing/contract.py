@@ -28,7 +28,6 @@ Properties checked (see docs/extending.md):
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import hashlib
 import importlib
@@ -36,7 +35,6 @@ import json
 import random
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -525,26 +523,14 @@ def _check_modes(ck: Checker, quick: bool) -> None:
         _check_record(ck, case, record)
 
 
-# -- spawned process ---------------------------------------------------------------------------
-
-_EXECUTOR: ProcessPoolExecutor | None = None
+# -- another interpreter --------------------------------------------------------------------
 
 
-def _executor() -> ProcessPoolExecutor:
-    """One spawned worker, started on first use and kept for later checks."""
-    global _EXECUTOR
-    if _EXECUTOR is None:
-        import multiprocessing
-
-        _EXECUTOR = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        atexit.register(_EXECUTOR.shutdown)
-    return _EXECUTOR
-
-
-def _spawned(
+def spawned_run(
     modules: list[str], spec: dict[str, Any], cases: list[Case], pool: ListPool
 ) -> list[tuple[str, str]]:
-    """In the spawned worker: rebuild the corruption from its spec and run every case."""
+    """In the worker process: rebuild the corruption from its spec, run every case, and
+    return (output fingerprint, record JSON) per case."""
     for module in modules:
         importlib.import_module(module)
     corruption = make(spec["name"], **spec["params"])
@@ -568,13 +554,16 @@ def _check_spawn(ck: Checker, runs: list[tuple[Case, dict[str, Any], dict[str, A
         raise ck.fail(
             "spawn",
             None,
-            f"{local[0]}: a spawned process cannot import this class; define it at module "
+            f"{local[0]}: another process cannot import this class; define it at module "
             "level of an importable module (or pass quick=True)",
         )
+    from . import worker  # not at import time: ``python -m ...worker`` must find it unloaded
+
     cases = [case for case, _, _ in runs]
     try:
-        results = _executor().submit(_spawned, modules, ck.corruption.to_dict(), cases, ck.pool)
-        theirs = results.result(timeout=300)
+        theirs = worker.call(
+            __name__, "spawned_run", modules, ck.corruption.to_dict(), cases, ck.pool
+        )
     except Exception as exc:
         raise ck.fail(
             "spawn", None, f"the spawned process failed: {type(exc).__name__}: {exc}"

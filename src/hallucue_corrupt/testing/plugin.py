@@ -56,6 +56,7 @@ class ContractItem(pytest.Item):
         return f"hallucue-contract:{type(self.corruption).__module__}", None, self.name
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, so they filter these too
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
