@@ -157,6 +157,19 @@ def test_spawn_needs_an_importable_class():
         check_corruption(Local)
 
 
+@hc.register("kit_hash_seeded_test")
+class HashSeeded(hc.TextCorruption):
+    def transform(self, text, drawn, ctx):
+        return f"{text} ({hash(text)})", {}  # str hashes differ between interpreters
+
+
+def test_another_interpreter_catches_process_dependent_output():
+    check_corruption(HashSeeded, quick=True)  # same process: deterministic, replayable
+    with pytest.raises(ContractError, match="'spawn' failed on text: question 0") as info:
+        check_corruption(HashSeeded)
+    assert "different output bytes" in str(info.value)
+
+
 def test_classes_need_instances_when_params_are_required():
     with pytest.raises(TypeError, match="pass an instance"):
         hc.testing.example_instance(type("Needs", (hc.TextCorruption,), {"Params": Required}))

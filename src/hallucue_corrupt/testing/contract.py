@@ -21,7 +21,8 @@ Properties checked (see docs/extending.md):
   :class:`~hallucue_corrupt.InvalidParams`.
 - ``replay``: :func:`hallucue_corrupt.replay` rebuilds the output byte for byte from the
   record; a replay refuses to draw, so randomness taken in ``transform`` fails here.
-- ``spawn``: a spawned interpreter (another hash seed, nothing shared) gives the same bytes.
+- ``spawn``: a fresh interpreter (another hash seed, nothing shared) gives the same bytes
+  (one worker, :mod:`hallucue_corrupt.testing.worker`, serves every check of a session).
 
 ``quick=True`` skips the spawned process and the exhaustive modes, sizes and array layouts.
 """

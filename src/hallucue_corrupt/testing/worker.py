@@ -44,6 +44,7 @@ def _process() -> subprocess.Popen[bytes]:
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONHASHSEED": "random"},  # never the caller's fixed seed
         )
         atexit.register(_stop, _PROCESS)
     return _PROCESS
