@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from PIL import Image
 
 import hallucue_corrupt as hc
-from hallucue_corrupt.testing import ContractError, check_corruption
+from hallucue_corrupt.testing import ContractError, check_corruption, registered
 from hallucue_corrupt.testing import strategies as hst
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,49 +42,56 @@ def test_full_contract_with_spawn_on_one_of_each_modality():
 # -- broken corruptions fail with a message naming the property ----------------------------
 
 
-@hc.register("kit_global_rng_test")
 class GlobalRng(hc.ImageCorruption):
+    name = "kit_global_rng_test"
+
     def transform(self, image, drawn, ctx):
         arr = image.array().astype(np.int16) + np.random.randint(-20, 20, image.array().shape)
         return np.clip(arr, 0, 255).astype(np.uint8), {}
 
 
-@hc.register("kit_mutates_test")
 class Mutates(hc.ImageCorruption):
+    name = "kit_mutates_test"
+
     def transform(self, image, drawn, ctx):
         pil = image.pil()
         pil.paste(0, (0, 0, 1, 1))  # the caller's own PIL image
         return pil.copy(), {}
 
 
-@hc.register("kit_not_json_test")
 class NotJson(hc.ImageCorruption):
+    name = "kit_not_json_test"
+
     def transform(self, image, drawn, ctx):
         return image, {"strength": np.float32(0.5)}
 
 
-@hc.register("kit_drops_placeholders_test")
 class DropsPlaceholders(hc.TextCorruption):
+    name = "kit_drops_placeholders_test"
+
     def transform(self, text, drawn, ctx):
         return text.replace("<image>", ""), {}
 
 
-@hc.register("kit_draws_in_transform_test")
 class DrawsInTransform(hc.TextCorruption):
+    name = "kit_draws_in_transform_test"
+
     def transform(self, text, drawn, ctx):
         return f"{text} ({ctx.rng().integers(100)})", {}  # keyed, but not recorded
 
 
-@hc.register("kit_call_order_test")
 class CallOrder(hc.TextCorruption):
+    name = "kit_call_order_test"
+
     calls = itertools.count()
 
     def transform(self, text, drawn, ctx):
         return f"{text} ({next(self.calls)})", {}
 
 
-@hc.register("kit_ignores_key_test")
 class IgnoresKey(hc.ImageCorruption):
+    name = "kit_ignores_key_test"
+
     def draw(self, image, ctx):
         return {"shift": 3}  # "drawn", but not from ctx.rng(): every key gets the same
 
@@ -92,14 +99,16 @@ class IgnoresKey(hc.ImageCorruption):
         return np.roll(image.array(), drawn["shift"], axis=0), {}
 
 
-@hc.register("kit_drops_template_test")
 class DropsTemplate(hc.TextCorruption):
+    name = "kit_drops_template_test"
+
     def transform(self, text, drawn, ctx):
         return text.split("\n")[0], {}
 
 
-@hc.register("kit_tiny_images_test")
 class FailsOnTinyImages(hc.ImageCorruption):
+    name = "kit_tiny_images_test"
+
     def transform(self, image, drawn, ctx):
         image.array()[1, 1]  # IndexError on an image one pixel wide or high
         return image, {}
@@ -133,7 +142,7 @@ def test_all_corruptions_covers_the_registry(corruption):
     ],
 )
 def test_broken_corruptions_fail_with_a_clear_message(bad, prop, message):
-    with pytest.raises(ContractError) as info:
+    with registered(*([] if bad is Unregistered else [bad])), pytest.raises(ContractError) as info:
         check_corruption(bad, quick=True)
     assert info.value.prop == prop, str(info.value)
     assert message in str(info.value)
@@ -142,31 +151,39 @@ def test_broken_corruptions_fail_with_a_clear_message(bad, prop, message):
 
 
 def test_messages_name_the_input():
-    with pytest.raises(ContractError, match=r"on image: PIL RGB 40x32 \(seed=1234, key='k0'"):
+    with (
+        registered(Mutates),
+        pytest.raises(ContractError, match=r"on image: PIL RGB 40x32 \(seed=1234, key='k0'"),
+    ):
         check_corruption(Mutates, quick=True)
 
 
 def test_spawn_needs_an_importable_class():
     class Local(hc.TextCorruption):
+        name = "kit_local_test"
+
         def transform(self, text, drawn, ctx):
             return text, {}
 
-    hc.register("kit_local_test")(Local)
-    check_corruption(Local, quick=True)
-    with pytest.raises(ContractError, match="another process cannot import"):
-        check_corruption(Local)
+    with registered(Local):
+        check_corruption(Local, quick=True)
+        with pytest.raises(ContractError, match="another process cannot import"):
+            check_corruption(Local)
+    assert "kit_local_test" not in hc.list_corruptions()  # the registry is restored
 
 
-@hc.register("kit_hash_seeded_test")
 class HashSeeded(hc.TextCorruption):
+    name = "kit_hash_seeded_test"
+
     def transform(self, text, drawn, ctx):
         return f"{text} ({hash(text)})", {}  # str hashes differ between interpreters
 
 
 def test_another_interpreter_catches_process_dependent_output():
-    check_corruption(HashSeeded, quick=True)  # same process: deterministic, replayable
-    with pytest.raises(ContractError, match="'spawn' failed on text: question 0") as info:
-        check_corruption(HashSeeded)
+    with registered(HashSeeded):
+        check_corruption(HashSeeded, quick=True)  # same process: deterministic, replayable
+        with pytest.raises(ContractError, match="'spawn' failed on text: question 0") as info:
+            check_corruption(HashSeeded)
     assert "different output bytes" in str(info.value)
 
 

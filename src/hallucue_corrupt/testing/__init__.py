@@ -13,7 +13,7 @@
 See docs/extending.md ("Writing and testing your own corruption").
 """
 
-from .collect import all_corruptions, corruptions_in, parametrize_corruptions
+from .collect import all_corruptions, corruptions_in, parametrize_corruptions, registered
 from .contract import ContractError, check_corruption, example_instance, fingerprint
 from .samples import (
     MODES,
@@ -45,6 +45,7 @@ __all__ = [
     "messages",
     "parametrize_corruptions",
     "png_bytes",
+    "registered",
     "textured",
     "tiny_dataset",
     "tiny_qwen2_vl",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from ..base import Corruption
 from ..registry import _REGISTRY
 from .contract import example_instance
 
-__all__ = ["all_corruptions", "corruptions_in", "parametrize_corruptions"]
+__all__ = ["all_corruptions", "corruptions_in", "parametrize_corruptions", "registered"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,3 +52,23 @@ def all_corruptions(test: F) -> F:
     module is imported."""
     marked: F = parametrize_corruptions()(test)
     return marked
+
+
+@contextmanager
+def registered(*classes: type[Corruption]) -> Iterator[None]:
+    """Register ``classes`` (each under its ``name`` attribute) for the length of a
+    ``with`` block, then restore the registry: for corruptions defined in a test, so they
+    do not show in ``hallucue list`` or in other tests."""
+    saved = {cls.name: _REGISTRY.get(cls.name) for cls in classes}
+    for cls in classes:
+        if not cls.name:
+            raise ValueError(f"{cls.__name__} needs a name class attribute to be registered")
+        _REGISTRY[cls.name] = cls
+    try:
+        yield
+    finally:
+        for name, before in saved.items():
+            if before is None:
+                _REGISTRY.pop(name, None)
+            else:
+                _REGISTRY[name] = before

@@ -30,12 +30,10 @@ Properties checked (see docs/extending.md):
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib
 import json
 import random
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -46,16 +44,13 @@ from ..compose import Composite
 from ..media import ImageRef, MediaError
 from ..pipeline import Pipeline
 from ..pool import ListPool
-from ..registry import _REGISTRY, get, make
+from ..registry import _REGISTRY, get, make, register
 from ..replay import replay
-from .samples import MODES, QUESTIONS, TEMPLATES, accepted_arrays, donor_pool, messages, textured
+from .cases import KEYS, SEED, Case, cases, mode_cases
+from .fingerprint import describe, fingerprint
+from .samples import TEMPLATES, donor_pool
 
 __all__ = ["ContractError", "check_corruption", "example_instance", "fingerprint"]
-
-SEED = 1234
-KEYS = ("k0", "k1", 17, "k3", "k4", "k5", "k6", "k7")
-QUICK_SIZES = ((1, 1), (3, 2), (33, 17))
-FULL_SIZES = ((1, 1), (1, 9), (9, 1), (2, 2), (3, 5), (17, 31), (64, 48))
 
 
 class ContractError(AssertionError):
@@ -65,150 +60,6 @@ class ContractError(AssertionError):
     def __init__(self, message: str, prop: str) -> None:
         super().__init__(message)
         self.prop = prop
-
-
-@dataclasses.dataclass(frozen=True)
-class Case:
-    """One input: a row, the columns the corruption reads, and a label for messages."""
-
-    label: str
-    row: dict[str, Any]
-    image_column: str | None = None
-    text_column: str | None = None
-
-    def columns(self) -> dict[str, Any]:
-        return {"image_column": self.image_column, "text_column": self.text_column}
-
-    def fields(self) -> list[str]:
-        return [c for c in (self.image_column, self.text_column) if c is not None]
-
-
-# -- fingerprints: one comparable string for any field value --------------------------------
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Image.Image):
-        digest = hashlib.sha256(value.tobytes()).hexdigest()
-        return {"PIL": [value.mode, list(value.size), digest]}
-    if isinstance(value, np.ndarray):
-        raw = np.ascontiguousarray(value).tobytes()
-        return {"array": [str(value.dtype), list(value.shape), hashlib.sha256(raw).hexdigest()]}
-    if isinstance(value, (bytes, bytearray)):
-        return {"bytes": hashlib.sha256(bytes(value)).hexdigest()}
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return {type(value).__name__: repr(value)}
-
-
-def fingerprint(value: Any) -> str:
-    """A string equal for two values exactly when their pixels/bytes/text are equal (PIL by
-    mode, size and pixels; arrays by dtype, shape and bytes; dicts, lists and text as is)."""
-    return json.dumps(_canonical(value), sort_keys=True)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, Image.Image):
-        return f"PIL {value.mode} {value.width}x{value.height}"
-    if isinstance(value, np.ndarray):
-        return f"{value.dtype} array {value.shape}"
-    if isinstance(value, (bytes, bytearray)):
-        return f"{len(value)} bytes"
-    if isinstance(value, dict):
-        return "datasets dict {bytes, path}" if "bytes" in value else "dict"
-    if isinstance(value, list):
-        return f"list of {len(value)}"
-    return type(value).__name__
-
-
-# -- which inputs a corruption is checked on -----------------------------------------------
-
-
-def _image_cases(quick: bool) -> list[Case]:
-    pil = textured((40, 32), seed=1)
-    png = ImageRef(pil).data
-    cases = [
-        Case("image: PIL RGB 40x32", {"image": pil}, "image"),
-        Case("image: PNG bytes", {"image": png}, "image"),
-        Case(
-            "image: datasets dict {bytes, path}", {"image": {"bytes": png, "path": None}}, "image"
-        ),
-        Case("image: uint8 HxWx3 array", {"image": np.asarray(pil).copy()}, "image"),
-        Case(
-            "images: list of PIL RGBA and L",
-            {"images": [textured((20, 16), "RGBA", 2), textured((16, 20), "L", 3)]},
-            "images",
-        ),
-    ]
-    if not quick:
-        for label, arr in accepted_arrays().items():
-            cases.append(Case(f"image: {label} array", {"image": arr}, "image"))
-    return cases
-
-
-def _text_cases() -> list[Case]:
-    return [
-        *(
-            Case(f"text: question {i}", {"problem": q}, None, "problem")
-            for i, q in enumerate(QUESTIONS)
-        ),
-        Case("text: verl messages", {"prompt": messages(QUESTIONS[1])}, None, "prompt"),
-        Case("text: TRL messages", {"prompt": messages(QUESTIONS[2], style="trl")}, None, "prompt"),
-    ]
-
-
-def _sample_cases() -> list[Case]:
-    one, two = textured((40, 32), seed=4), textured((24, 24), "RGBA", seed=5)
-    return [
-        Case(
-            "sample: PIL image + question",
-            {"image": one, "problem": QUESTIONS[0]},
-            "image",
-            "problem",
-        ),
-        Case(
-            "sample: PNG bytes list + verl messages",
-            {"images": [ImageRef(one).data], "prompt": messages(QUESTIONS[1])},
-            "images",
-            "prompt",
-        ),
-        Case(
-            "sample: two images + TRL messages",
-            {"images": [one, two], "prompt": messages(QUESTIONS[2], style="trl")},
-            "images",
-            "prompt",
-        ),
-    ]
-
-
-def _cases(corruption: Corruption, quick: bool) -> list[Case]:
-    if corruption.modality == "image":
-        return _image_cases(quick)
-    if corruption.modality == "text":
-        return _text_cases()
-    return _sample_cases()
-
-
-def _mode_cases(corruption: Corruption, quick: bool) -> Iterator[Case]:
-    if corruption.modality == "text":
-        return
-    sizes = QUICK_SIZES if quick else FULL_SIZES
-    for mode in MODES:
-        for size in sizes:
-            image = textured(size, mode, seed=size[0] * 7 + size[1])
-            label = f"PIL {mode} {size[0]}x{size[1]}"
-            values: list[tuple[str, Any]] = [(label, image)]
-            if not quick:
-                values.append((f"{label} as encoded bytes", ImageRef(image).data))
-            for name, value in values:
-                if corruption.modality == "image":
-                    yield Case(f"image: {name}", {"image": value}, "image")
-                else:
-                    row = {"image": value, "problem": QUESTIONS[0]}
-                    yield Case(f"sample: {name} + question", row, "image", "problem")
 
 
 # -- running one input ------------------------------------------------------------------------
@@ -314,10 +165,10 @@ def _form_problem(before: Any, after: Any, replaces: bool = False) -> str | None
     """What is wrong with the form of ``after``, or None. A replacing corruption (blank,
     swap) may return another array layout or dtype: the donor's."""
     if isinstance(before, str):
-        return None if isinstance(after, str) else f"text became {_describe(after)}"
+        return None if isinstance(after, str) else f"text became {describe(after)}"
     if isinstance(before, list) and before and isinstance(before[0], dict) and "role" in before[0]:
         if not isinstance(after, list) or len(after) != len(before):
-            return f"messages became {_describe(after)}"
+            return f"messages became {describe(after)}"
         for old, new in zip(before, after, strict=True):
             if not isinstance(new, dict) or new.get("role") != old["role"]:
                 return f"message roles changed: {old!r:.60} -> {new!r:.60}"
@@ -328,20 +179,20 @@ def _form_problem(before: Any, after: Any, replaces: bool = False) -> str | None
         return None
     if isinstance(before, list):
         if not isinstance(after, list):
-            return f"an image list became {_describe(after)}"
+            return f"an image list became {describe(after)}"
         kinds = {ImageRef(v).kind for v in before if v is not None}
         bad = [v for v in after if v is not None and ImageRef(v).kind not in kinds]
-        return f"list images came back as {_describe(bad[0])}" if bad else None
+        return f"list images came back as {describe(bad[0])}" if bad else None
     if isinstance(before, np.ndarray):
         if not isinstance(after, np.ndarray):
-            return f"{_describe(before)} came back as {_describe(after)}"
+            return f"{describe(before)} came back as {describe(after)}"
         if not replaces and (after.dtype != before.dtype or after.ndim != before.ndim):
-            return f"{_describe(before)} came back as {_describe(after)}"
+            return f"{describe(before)} came back as {describe(after)}"
         return None
     if type(after) is not type(before) and not (
         isinstance(before, Image.Image) and isinstance(after, Image.Image)
     ):
-        return f"{_describe(before)} came back as {_describe(after)}"
+        return f"{describe(before)} came back as {describe(after)}"
     if isinstance(before, dict) and not (isinstance(after, dict) and "bytes" in after):
         return "a datasets dict came back without 'bytes'"
     try:
@@ -457,7 +308,7 @@ def _direct_text(ck: Checker, case: Case) -> None:
     except Exception as exc:
         raise ck.fail("runs", case, f"apply_text raised {type(exc).__name__}: {exc}") from exc
     if not isinstance(new, str):
-        raise ck.fail("form", case, f"apply_text returned {_describe(new)}")
+        raise ck.fail("form", case, f"apply_text returned {describe(new)}")
     _check_placeholders(ck, case, text, new)
 
 
@@ -506,7 +357,7 @@ def _check_keys(ck: Checker, runs: list[tuple[Case, dict[str, Any], dict[str, An
 
 
 def _check_modes(ck: Checker, quick: bool) -> None:
-    for case in _mode_cases(ck.corruption, quick):
+    for case in mode_cases(ck.corruption, quick):
         result = ck.apply(case, allowed=(MediaError, InvalidParams))
         if result is None:
             continue
@@ -528,15 +379,20 @@ def _check_modes(ck: Checker, quick: bool) -> None:
 
 
 def spawned_run(
-    modules: list[str], spec: dict[str, Any], cases: list[Case], pool: ListPool
+    classes: list[tuple[str, str, str]], spec: dict[str, Any], inputs: list[Case], pool: ListPool
 ) -> list[tuple[str, str]]:
-    """In the worker process: rebuild the corruption from its spec, run every case, and
-    return (output fingerprint, record JSON) per case."""
-    for module in modules:
-        importlib.import_module(module)
+    """In the worker process: import the classes (module, qualname), register each under
+    its name as the caller had it, rebuild the corruption from its spec, run every input,
+    and return (output fingerprint, record JSON) per input."""
+    for module, qualname, name in classes:
+        cls: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        if _REGISTRY.get(name) is not cls:
+            register(name, replace=True)(cls)
     corruption = make(spec["name"], **spec["params"])
     results = []
-    for case in cases:
+    for case in inputs:
         out, record = Pipeline([corruption], seed=SEED).apply(
             case.row, key=KEYS[0], pool=pool, **case.columns()
         )
@@ -545,11 +401,12 @@ def spawned_run(
 
 
 def _check_spawn(ck: Checker, runs: list[tuple[Case, dict[str, Any], dict[str, Any]]]) -> None:
-    modules = sorted({type(c).__module__ for c in [ck.corruption, *_leaves(ck.corruption)]})
-    local = [m for m in modules if m == "__main__"] + [
-        type(c).__qualname__
-        for c in [ck.corruption, *_leaves(ck.corruption)]
-        if "<locals>" in type(c).__qualname__
+    leaves = [ck.corruption, *_leaves(ck.corruption)]
+    classes = sorted({(type(c).__module__, type(c).__qualname__, c.name) for c in leaves})
+    local = [
+        f"{module}.{qualname}"
+        for module, qualname, _ in classes
+        if module == "__main__" or "<locals>" in qualname
     ]
     if local:
         raise ck.fail(
@@ -560,10 +417,10 @@ def _check_spawn(ck: Checker, runs: list[tuple[Case, dict[str, Any], dict[str, A
         )
     from . import worker  # not at import time: ``python -m ...worker`` must find it unloaded
 
-    cases = [case for case, _, _ in runs]
+    inputs = [case for case, _, _ in runs]
     try:
         theirs = worker.call(
-            __name__, "spawned_run", modules, ck.corruption.to_dict(), cases, ck.pool
+            __name__, "spawned_run", classes, ck.corruption.to_dict(), inputs, ck.pool
         )
     except Exception as exc:
         raise ck.fail(
@@ -608,7 +465,7 @@ def check_corruption(
     ck = Checker(instance, donor_pool())
     _check_rebuild(ck)
     runs: list[tuple[Case, dict[str, Any], dict[str, Any]]] = []
-    for case in _cases(instance, quick):
+    for case in cases(instance, quick):
         if instance.modality == "text":
             _direct_text(ck, case)
         result = ck.apply(case)
