@@ -32,6 +32,8 @@ def scaled(args: argparse.Namespace) -> bool:
         raise EngineError("--streaming is for the datasets engine; Ray Data always streams")
     if (args.engine == "ray" or args.streaming) and args.format == "arrow":
         raise EngineError("--engine ray and --streaming write parquet (--format parquet)")
+    if (args.engine == "ray" or args.streaming) and (args.limit or args.log):
+        raise EngineError("--limit and --log are for the in-memory datasets engine")
     return bool(args.engine == "ray" or args.streaming)
 
 
@@ -76,14 +78,6 @@ def _ray_session(address: str | None) -> Iterator[None]:
             ray.shutdown()
 
 
-def _summary_line(stats: dict[str, Any]) -> str:
-    per = ", ".join(f"{k} {v['applied']}/{v['attempted']}" for k, v in stats["corruptions"].items())
-    return (
-        f"{stats['applied']}/{stats['rows']} rows corrupted "
-        f"(effective ratio {stats['effective_ratio']:.3f}; {per})"
-    )
-
-
 def corrupt_scaled(args: argparse.Namespace, pipe: Any, atomic_dir: AtomicDir) -> int:
     """The ``corrupt`` command on Ray Data or a ``datasets`` stream."""
     from .binding import find_columns
@@ -101,11 +95,12 @@ def corrupt_scaled(args: argparse.Namespace, pipe: Any, atomic_dir: AtomicDir) -
 
     features = features_of(files, pq.read_schema(files[0]))
     found = find_columns(
-        pipe,
         features,
+        pipe.requirements(),
         image_column=args.image_column,
         text_column=args.text_column,
-        key_column=args.key_column,
+        key_column=args.key_column or ("id" if "id" in features else None),
+        wants_text=pipe.edits_placeholders,
     )
     header = {
         "input": str(args.input),
@@ -118,7 +113,9 @@ def corrupt_scaled(args: argparse.Namespace, pipe: Any, atomic_dir: AtomicDir) -
         summary = _run_ray(args, pipe, files, found, header)
     else:
         summary = _run_stream(args, pipe, files, found, header, atomic_dir)
-    print(f"data: {_summary_line(summary)}")
+    from .cli import _summary_line
+
+    print(_summary_line("data", summary))
     print(f"wrote {out}/dataset (parquet) and {out}/summary.json")
     return 0
 

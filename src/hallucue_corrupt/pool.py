@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from .media import ImageValue
-from .seeding import canonical_key, canonical_keys
+from .seeding import canonical_key
+from .selection import rank_keys
 
 __all__ = ["DatasetPool", "ListPool", "ParquetPool", "Pool", "as_pool", "parquet_files"]
 
@@ -30,13 +31,7 @@ class Pool:
         self._sorted: np.ndarray | None = None
         self._order: np.ndarray | None = None
         if keys is not None:
-            canon = np.array(canonical_keys(keys), dtype=object)
-            order = np.argsort(canon.astype(str), kind="stable")
-            ranked = canon[order].astype(str)
-            dup = np.flatnonzero(ranked[1:] == ranked[:-1])
-            if dup.size:
-                raise ValueError(f"duplicate sample key {ranked[dup[0]]!r} in the donor pool")
-            self._sorted, self._order = ranked, order
+            self._sorted, self._order = rank_keys(keys, "the donor pool")
 
     def __len__(self) -> int:
         return self._size

@@ -16,7 +16,14 @@ import numpy as np
 from .fields import FieldError
 from .seeding import canonical_keys, derive_seeds, exact_threshold, is_selected, uniform
 
-__all__ = ["SELECT_STREAM", "Selection", "SelectionMode", "check_unique_keys", "select"]
+__all__ = [
+    "SELECT_STREAM",
+    "Selection",
+    "SelectionMode",
+    "check_unique_keys",
+    "rank_keys",
+    "select",
+]
 
 SelectionMode = Literal["exact", "bernoulli"]
 #: The random stream selection draws from.
@@ -86,14 +93,23 @@ def select(
     return Selection(seed, epoch, ratio, mode, threshold)
 
 
+def rank_keys(keys: Any, label: str = "the keys") -> tuple[np.ndarray, np.ndarray]:
+    """The canonical keys sorted, and the row position of each: how pools rank rows.
+    ``keys``: a sequence, range, iterable or pyarrow array (canonicalised in bulk). A
+    repeated key is a :class:`FieldError` naming its row and ``label`` (where the keys
+    come from)."""
+    canon = np.array(canonical_keys(keys), dtype=object).astype(str)
+    order = np.argsort(canon, kind="stable")
+    ranked = canon[order]
+    dup = np.flatnonzero(ranked[1:] == ranked[:-1])
+    if dup.size:
+        row = int(max(order[dup[0]], order[dup[0] + 1]))
+        raise FieldError(
+            f"row {row}: {label} repeats the id {str(ranked[dup[0]])!r}; ids must be unique"
+        )
+    return ranked, order
+
+
 def check_unique_keys(keys: Iterable[Any], column: str | None = None) -> None:
     """Raise :class:`FieldError` naming the first repeated key (and its row)."""
-    canons = canonical_keys(keys)
-    if len(set(canons)) == len(canons):
-        return
-    seen: set[str] = set()
-    for i, canon in enumerate(canons):
-        if canon in seen:
-            where = f"key column {column!r}" if column else "the keys"
-            raise FieldError(f"row {i}: {where} repeats the id {canon!r}; ids must be unique")
-        seen.add(canon)
+    rank_keys(keys, f"key column {column!r}" if column else "the keys")

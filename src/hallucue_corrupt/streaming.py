@@ -71,11 +71,12 @@ def corrupt_stream(
             "(parquet, or pass features= to load_dataset), or cast its columns first"
         )
     found = find_columns(
-        pipeline,
         features,
+        pipeline.requirements(),
         image_column=image_column,
         text_column=text_column,
         key_column=key_column,
+        wants_text=pipeline.edits_placeholders,
     )
     image_column, text_column = found["image"], found["text"]
     clash = record_column if record_column in features else None
