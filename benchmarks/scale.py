@@ -89,11 +89,12 @@ def section_select(n: int) -> dict[str, Any]:
     return {"keys": n, "seconds": vectorised, "per_key_loop_s": per_key}
 
 
-def _parquet(n: int, size: int, cache: Path) -> Path:
-    """``n`` rows of diagram-like images as parquet with small row groups (a donor pool)."""
-    path = cache / f"scale-diagram-{n}-{size}.parquet"
+def _parquet(n: int, size: int, cache: Path, row_group: int = 64) -> Path:
+    """``n`` rows of diagram-like images as parquet with small row groups, as docs/scale.md
+    advises for donor files (each donor read decodes one row group)."""
+    path = cache / f"scale-diagram-{n}-{size}-rg{row_group}.parquet"
     if not path.exists():
-        build(n, size, cache, "diagram").to_parquet(str(path), batch_size=1000)
+        build(n, size, cache, "diagram").to_parquet(str(path), batch_size=row_group)
     return path
 
 
