@@ -179,6 +179,7 @@ class ParquetPool(Pool):
                 keys += reader.read(columns=[key_column]).column(key_column).to_pylist()
         super().__init__(total, keys if key_column is not None else None)
         self._last: tuple[int, Any] = (-1, None)
+        self._readers: dict[int, Any] = {}
         self._groups = groups
         self._starts = np.asarray(starts, dtype=np.int64)
 
@@ -197,7 +198,9 @@ class ParquetPool(Pool):
         where = self._groups[g]
         column = self._cache.get(where)
         if column is None:
-            reader = pq.ParquetFile(self.files[where[0]])
+            reader = self._readers.get(where[0])
+            if reader is None:  # opened once: its footer lists every row group
+                reader = self._readers[where[0]] = pq.ParquetFile(self.files[where[0]])
             column = reader.read_row_group(where[1], columns=[self._column]).column(0)
             column = column.combine_chunks()
             self._cache[where] = column
@@ -209,8 +212,9 @@ class ParquetPool(Pool):
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_cache"] = OrderedDict()  # workers read their own row groups
+        state["_cache"] = OrderedDict()  # workers open the files and read row groups
         state["_last"] = (-1, None)
+        state["_readers"] = {}
         return state
 
 
