@@ -118,7 +118,7 @@ _CLAUSE_LEAD = re.compile(
 PLACEHOLDER_RE = re.compile(r"<image>")
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 _LABEL = re.compile(r"(?im)^[ \t]*(question|problem|q)\s*[:：][ \t]*")
-_CHOICES_HEAD = re.compile(r"(?im)^[ \t]*(choices?|options?|answer choices|选项)\s*[:：]")
+_CHOICES_HEAD = re.compile(r"(?im)(?:^|(?<=\s))(choices?|options?|answer choices|选项)\s*[:：]")
 # one option marker: A: / A. / A) / (A) / A、 / （A） / A．
 _MARK = r"(?:[\(（]\s*{L}\s*[\)）]|{L}\s*[.:：、．)）])"
 _ABBREVIATIONS = {"e.g", "i.e", "vs", "approx", "fig", "figs", "no", "eq", "resp", "cf", "etc", "mr",
@@ -191,9 +191,7 @@ class Parse:
             span = self.spans[i]
             if out:
                 gaps = [self._gap(j) for j in range(prev + 1, i + 1)]
-                sep = max(reversed(gaps), key=lambda g: (g.count("\n"), len(g) > 0))
-                if not sep and self._gap(i) == "" and prev != i - 1:
-                    sep = ""
+                sep = max(gaps, key=lambda g: g.count("\n"))
                 out.append(sep)
             out.append(replace.get(i, span.text))
             prev = i
@@ -218,16 +216,16 @@ def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
     """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
     lines = []
     pos = 0
-    for line in text.split("\n"):
+    for line in masked.split("\n"):
         lines.append((pos, pos + len(line), line))
         pos += len(line) + 1
     head = _CHOICES_HEAD.search(masked)
     first_mark = re.compile(r"^[ \t]*" + _mark("[A-Ha-h]"))
     if head:
-        start = masked.rfind("\n", 0, head.start()) + 1
+        start = head.start()
         # the block runs from the head line through the following option lines
         end = head.end()
-        after = [ln for ln in lines if ln[0] >= start]
+        after = [ln for ln in lines if ln[1] >= start]
         end = after[0][1]
         for a, b, line in after[1:]:
             if first_mark.match(line) or (line.strip() and not _is_instruction(line)
