@@ -192,11 +192,82 @@ def table(report: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+_LATEX = re.compile(r"\$\$.*?\$\$|\$[^$]*?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+
+
+def _ours(text: str) -> list[int]:
+    return [s.start for s in parse(text).spans]
+
+
+def _pysbd() -> Callable[[str], list[int]] | None:
+    try:
+        import pysbd
+    except ImportError:
+        return None
+    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return lambda text: [s.start for s in seg.segment(text)]
+
+
+def _syntok() -> Callable[[str], list[int]] | None:
+    try:
+        import syntok.segmenter as syn
+    except ImportError:
+        return None
+    return lambda text: [s[0].offset for p in syn.analyze(text) for s in p if s]
+
+
+def _blingfire() -> Callable[[str], list[int]] | None:
+    try:
+        from blingfire import text_to_sentences_and_offsets
+    except ImportError:
+        return None
+    return lambda text: [a for a, _ in text_to_sentences_and_offsets(text)[1]]
+
+
+def segmenters(rows: list[dict[str, Any]]) -> str:
+    """Our boundaries against installed maintained segmenters, on what the parser needs:
+    no cut inside LaTeX, a cut where a space-joined template starts (after an unpunctuated
+    last sentence), cuts after Chinese 。？！ inside a text. Skips segmenters not installed."""
+    import time
+
+    candidates = {"hallucue rules": _ours, "pysbd": _pysbd(), "syntok": _syntok(),
+                  "blingfire": _blingfire()}
+    lines = ["| segmenter | LaTeX cut (lower is better) | template start cut | Chinese 。？！． cut "
+             "| ms/question |", "|---|---|---|---|---|"]
+    for name, fn in candidates.items():
+        if fn is None:
+            lines.append(f"| {name} | not installed | | | |")
+            continue
+        latex = Tally()
+        template = Tally()
+        cjk = Tally()
+        start = time.perf_counter()
+        for row in rows:
+            q = row["question"]
+            cuts = set(fn(q))
+            latex.add(any(m.start() < c < m.end() for m in _LATEX.finditer(q) for c in cuts))
+            wrapped = f"{q.rstrip()} {EASYR1}"
+            at = len(q.rstrip()) + 1
+            template.add(bool(set(fn(wrapped)) & {at - 1, at}))
+            for m in re.finditer(r"[。？！．](?=\S)", q):
+                cjk.add(m.end() in cuts)
+        ms = 1000 * (time.perf_counter() - start) / (2 * len(rows))
+        lines.append(
+            f"| {name} | {100 * (latex.rate() or 0):.1f}% | {100 * (template.rate() or 0):.1f}% "
+            f"| {100 * (cjk.rate() or 0):.1f}% (n={cjk.n}) | {ms:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks text", description=__doc__)
     default = Path("../shared/text-dev")
     parser.add_argument("--data", type=Path, default=default if default.exists() else None)
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
+    parser.add_argument(
+        "--segmenters", action="store_true",
+        help="also compare sentence boundaries with pysbd / syntok / blingfire if installed",
+    )
     args = parser.parse_args(argv)
     if args.data is None:
         parser.error("no dev set: pass --data DIR (see benchmarks/text_data.py for the format)")
@@ -204,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     report = evaluate(rows)
     print(f"{len(rows)} questions from {args.data}\n")
     print(table(report))
+    if args.segmenters:
+        print("\n" + segmenters(rows))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0

@@ -121,9 +121,9 @@ _LABEL = re.compile(r"(?im)^[ \t]*(question|problem|q)\s*[:：][ \t]*")
 _CHOICES_HEAD = re.compile(r"(?im)(?:^|(?<=\s))(choices?|options?|answer choices|选项)\s*[:：]")
 # one option marker: A: / A. / A) / (A) / A、 / （A） / A．
 _MARK = r"(?:[\(（]\s*{L}\s*[\)）]|{L}\s*[.:：、．)）])"
-_ABBREVIATIONS = {"e.g", "i.e", "vs", "approx", "fig", "figs", "no", "eq", "resp", "cf", "etc", "mr",
-                  "mrs", "dr", "st", "ft", "in", "cm", "km"}
+_ABBREVIATIONS = {"e.g", "i.e", "vs", "approx", "fig", "figs", "eq", "eqs", "resp", "cf", "etc", "mr", "mrs", "dr"}
 _END = re.compile(r"[.!?](?=[)\]）\"'”’]*(?:\s|$))|[。？！；]|．(?!\d)")
+_WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 _CAPITAL = re.compile(r"(?<=\s)(?:[A-Z][A-Za-z']+\b|<)")
 
 
@@ -253,13 +253,16 @@ def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
 
 def _inline_choices(text: str, masked: str) -> tuple[int, int] | None:
     """Inline options on one line: ``A. 16;B. 21;C. 32``, ``(A) 1 (B) 2``, ``A、1 B、2``."""
-    for style in (r"[\(（]\s*{L}\s*[\)）]", r"{L}\s*[.．、:：]"):
-        a = re.compile(r"(?:^|(?<=[\s;；,，]))" + style.format(L="A") + r"\s*(?=\S)")
+    for style, before in (
+        (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
+        (r"{L}\s*[.．、:：]", r"(?:^|(?<=[\s;；,，]))"),
+    ):
+        a = re.compile(before + style.format(L="A") + r"\s*(?=\S)")
         for m in a.finditer(masked):
             line_end = masked.find("\n", m.start())
             line_end = len(masked) if line_end < 0 else line_end
             rest = masked[m.end() : line_end]
-            b = re.search(r"(?:^|(?<=[\s;；,，]))" + style.format(L="B") + r"\s*(?=\S)", rest)
+            b = re.search(before + style.format(L="B") + r"\s*(?=\S)", rest)
             if b is None:
                 continue
             # the options run to the end of the line, minus a trailing instruction
@@ -334,7 +337,15 @@ def _sentences(
             pieces.append((start, cut))
             start = cut
     pieces.append((start, b))
-    return [(s, e) for s, e in (_trim(masked, s, e) for s, e in pieces) if s < e]
+    out: list[tuple[int, int]] = []
+    for s, e in (_trim(masked, s, e) for s, e in pieces):
+        if s >= e:
+            continue
+        if out and not _WORD.search(masked[s:e]):
+            out[-1] = (out[-1][0], e)  # "( )°" after "...?" belongs to that sentence
+        else:
+            out.append((s, e))
+    return out
 
 
 def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
@@ -389,18 +400,16 @@ def _asks(sentence: str) -> bool:
 def _question_clause(masked: str, s: int, e: int) -> int:
     """Where the asking clause of the question sentence ``masked[s:e]`` starts."""
     clauses = [s] + [m.end() for m in _CLAUSE.finditer(masked, s, e) if m.end() < e]
-    if len(clauses) == 1:
+    if len(clauses) == 1 or _ASKS.search(masked[s:e]):
         return s
     for start in clauses[1:]:
         if _CLAUSE_LEAD.search(masked[start:e]) and _asks(masked[start:e]):
             return start
-    if _ASKS.search(masked[s:e]):
-        return s
-    # no asking word: the last clause holding the blank or the question mark
-    for start in reversed(clauses):
-        if _BLANK.search(masked[start:e]) or _ENDS_ASKING.search(masked[start:e]):
-            if start == clauses[-1] or _BLANK.search(masked[start:e]):
-                return start
+    # no asking word: from the first clause holding a blank or the question mark
+    for start in clauses:
+        end = next((c for c in clauses if c > start), e)
+        if _BLANK.search(masked[start:end]) or _ENDS_ASKING.search(masked[start:e]):
+            return start
     return s
 
 
