@@ -365,3 +365,43 @@ def test_properties_placeholders_and_wrapping(parts, name):
     assert " ".join(easy.replace("<image>", "").replace(EASYR1, "").split()) == body
     if not raw.replace("<image>", "").strip() and q.replace("<image>", "").strip():
         assert rec.get("emptied") is True
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["remove_text", "remove_numeric_conditions", "drop_conditions", "shuffle_conditions",
+     "replace_numbers", "text_lite", "vision_dominant"],
+)
+def test_replay_reproduces_text_corruptions_from_the_record(name):
+    from PIL import Image
+
+    row = {
+        "image": Image.new("RGB", (96, 64), "white"),
+        "problem": "<image>Let $a = 3$. Let $b = 4$. The line passes (1,2). Find $a+b$.\n" + TRL,
+    }
+    pipe = hc.Pipeline([hc.make(name)])
+    new, rec = pipe.apply(row, key="q1", image_column="image", text_column="problem")
+    assert rec["corruptions"][0]["applied"] is True
+    again = hc.replay(rec, row, image_column="image", text_column="problem")
+    assert again["problem"] == new["problem"]
+    assert again["image"].tobytes() == new["image"].tobytes()
+
+
+def test_vision_dominant_moves_numbers_into_an_empty_corner_or_a_band():
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (320, 240), "white")
+    ImageDraw.Draw(img).polygon([(60, 200), (260, 200), (60, 60)], outline="black", width=3)
+    q = "<image>In triangle ABC, AB = 5 and BC = 12. Angle B is a right angle. Find AC."
+    images, text, rec = hc.make("vision_dominant").apply_sample([img], q)
+    assert text == "<image>Angle B is a right angle. Find AC."
+    assert rec["moved"] == ["In triangle ABC, AB = 5 and BC = 12."]
+    assert rec["placement"] == "corner" and images[0].size == img.size
+    x0, y0, x1, y1 = rec["box"]
+    # the legend covers no drawn pixel of the original
+    assert img.crop((x0, y0, x1, y1)).convert("L").getextrema() == (255, 255)
+    assert images[0].crop((x0, y0, x1, y1)).convert("L").getextrema()[0] < 128
+    busy = Image.effect_noise((320, 240), 80).convert("RGB")
+    images, _, rec = hc.make("vision_dominant").apply_sample([busy], q)
+    assert rec["placement"] == "below" and images[0].size[1] > 240
+    assert images[0].crop((0, 0, 320, 240)).tobytes() == busy.tobytes()

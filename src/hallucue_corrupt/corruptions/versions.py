@@ -55,14 +55,17 @@ _SHOWN = re.compile(
     r"^\s*in (the )?(right[- ]angled? |isosceles |equilateral )?(triangle|rectangle|rhombus|"
     r"parallelogram|trapezoid|quadrilateral|square|kite|circle|pentagon|hexagon|polygon|"
     r"\\odot|⊙|△|\\triangle)|\b(the )?(marked|given) (angle|side|length)\b|"
-    r"\b(angle|side|length|radius|height|width|hypotenuse)\b[^.]*\b(is|of|=)\s*\$?\d"
+    r"\b(angle|side|length|radius|height|width|hypotenuse)\b[^.]*\b(is|of|=)\s*\$?\d|"
+    r"\b(minimum|maximum|turning|end) points?\b|\bpoints? at\b|\b[xy]-axis\b|"
+    r"\bsymmetric(al)? (about|with)\b"
 )
-#: Descriptive clauses inside an otherwise kept sentence: ", which goes through (..)".
-_CLAUSE = re.compile(
-    rf"(?i),?\s*(which|that)\s+(goes|go|passes|pass|is going|intersects?|opens?)\b[^.?;]*"
-    rf"|,?\s+(passing|going through|passing through)\s+(\(|{_POINT})[^.?;]*?(?=[.?;,]|$)"
-    rf"|\s+in ({_COLOUR})\b(?= )"
+#: Descriptive phrases inside an otherwise kept sentence: "passing (0,3)", "in blue".
+_PHRASE = re.compile(
+    rf"(?i)\s+(passing|going through|passing through|that goes through|which goes through)"
+    rf"\s+(\(|{_POINT})[^.?;]*?(?=[.?;,]|$)|\s+in ({_COLOUR})\b(?= )"
 )
+#: Where a relative clause opens: ", which ...", ", that ...", ", with ...".
+_RELATIVE = re.compile(r"(?i),\s+(which|that|with|passing|going)\b")
 _REFERENCE = re.compile(
     r"(?i)^\s*(consider|look at|use|refer to|observe|see)\b[^.]*\b(figure|diagram|graph|"
     r"picture|image)s?\b[^.]*[.:]?\s*$|^\s*(below|above) is (the|a) (graph|figure|diagram)"
@@ -71,13 +74,26 @@ _REFERENCE = re.compile(
 
 def describes_diagram(sentence: str) -> bool:
     """Whether a condition sentence describes what the diagram shows (Text Lite drops it)."""
-    if _REFERENCE.search(sentence):
+    if _REFERENCE.search(sentence) and len(sentence.split()) <= 8:
         return False  # a bare pointer to the figure carries no information to remove
     return bool(_SHOWN.search(sentence))
 
 
+def _clause_end(text: str, start: int) -> tuple[int, bool]:
+    """Where a relative clause opened at ``start`` ends, and whether a comma closes it."""
+    for m in re.finditer(r",\s+(?!\(|[-\d])|[.?;!](?=\s|$)", text[start + 1 :]):
+        return start + 1 + m.start(), m.group().startswith(",")
+    return len(text), False
+
+
 def _strip_clauses(text: str) -> str:
-    out = _CLAUSE.sub("", text)
+    """``text`` without the relative clauses and phrases that describe the diagram."""
+    out = text
+    for m in reversed(list(_RELATIVE.finditer(out))):
+        end, comma = _clause_end(out, m.start())
+        if _SHOWN.search(out[m.start() : end]):
+            out = out[: m.start()] + (" " + out[end + 1 :].lstrip() if comma else out[end:])
+    out = _PHRASE.sub("", out)
     return re.sub(r"\s+([.?!,])", r"\1", out) if out != text else text
 
 
@@ -94,15 +110,16 @@ class TextLite(ParsedCorruption):
     def edit(
         self, parsed: P.Parse, drawn: Mapping[str, Any]
     ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
-        drop = {
-            i for i in parsed.indices("condition") if describes_diagram(parsed.spans[i].text)
-        }
+        drop: set[int] = set()
         replaced = {}
         for i in parsed.indices("condition", "question"):
-            if i not in drop:
-                new = _strip_clauses(parsed.spans[i].text)
-                if new != parsed.spans[i].text:
-                    replaced[i] = new
+            text = parsed.spans[i].text
+            new = _strip_clauses(text)
+            # a condition still describing the diagram once its clauses are gone is dropped
+            if parsed.spans[i].role == "condition" and describes_diagram(new):
+                drop.add(i)
+            elif new != text:
+                replaced[i] = new
         if not drop and not replaced:
             return None
         kept = set(range(len(parsed.spans))) - drop
@@ -237,7 +254,6 @@ class VisionDominant(SampleCorruption):
                               fill=(0, 0, 0), font=font)
                 return out, {"placement": "corner", "corner": name,
                              "box": [x, y, x + box[0], y + box[1]]}
-            if self.params.placement == "corner":
-                pass  # no empty corner: the band below never covers content
+        # no empty corner (or placement "below"): a band below never covers content
         out = render_panel(base, "\n".join(moved), self.params.font_size, "below")
         return out, {"placement": "below", "box": [0, base.height, out.width, out.height]}
