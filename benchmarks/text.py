@@ -171,7 +171,7 @@ ORDER = (
 
 def table(report: dict[str, dict[str, Any]]) -> str:
     """The report as one markdown table: a row per measure, a column per source."""
-    groups = sorted(g for g in report if g != "overall") + ["overall"]
+    groups = [*sorted(g for g in report if g != "overall"), "overall"]
     measures = [m for m in report["overall"] if m.startswith("fired")] + [
         m for m in ORDER if any(m in report[g] for g in groups)
     ]
@@ -185,7 +185,9 @@ def table(report: dict[str, dict[str, Any]]) -> str:
             elif m == "emptied":
                 cells.append(str(cell["n"]))
             elif m == "text_lite Jaccard":
-                cells.append(f"{cell['rate']:.3f} (untouched {cell['untouched']:.3f}, n={cell['n']})")
+                cells.append(
+                    f"{cell['rate']:.3f} (untouched {cell['untouched']:.3f}, n={cell['n']})"
+                )
             else:
                 cells.append(f"{100 * cell['rate']:.1f}% (n={cell['n']})")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
@@ -230,10 +232,17 @@ def segmenters(rows: list[dict[str, Any]]) -> str:
     last sentence), cuts after Chinese 。？！ inside a text. Skips segmenters not installed."""
     import time
 
-    candidates = {"hallucue rules": _ours, "pysbd": _pysbd(), "syntok": _syntok(),
-                  "blingfire": _blingfire()}
-    lines = ["| segmenter | LaTeX cut (lower is better) | template start cut | Chinese 。？！． cut "
-             "| ms/question |", "|---|---|---|---|---|"]
+    candidates = {
+        "hallucue rules": _ours,
+        "pysbd": _pysbd(),
+        "syntok": _syntok(),
+        "blingfire": _blingfire(),
+    }
+    lines = [
+        "| segmenter | LaTeX cut (lower is better) | template start cut | Chinese 。？！． cut "
+        "| ms/question |",
+        "|---|---|---|---|---|",
+    ]
     for name, fn in candidates.items():
         if fn is None:
             lines.append(f"| {name} | not installed | | | |")
@@ -265,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=default if default.exists() else None)
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument(
-        "--segmenters", action="store_true",
+        "--segmenters",
+        action="store_true",
         help="also compare sentence boundaries with pysbd / syntok / blingfire if installed",
     )
     args = parser.parse_args(argv)

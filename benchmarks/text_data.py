@@ -75,8 +75,15 @@ def _every(items: list[Any], n: int) -> list[Any]:
 
 
 def _row(id: str, source: str, question: str, prov: dict[str, str], **extra: Any) -> Question:
-    row = {"id": id, "source": source, "question": question, "options": None, "choices": None,
-           "text_lite": None, "provenance": prov}
+    row = {
+        "id": id,
+        "source": source,
+        "question": question,
+        "options": None,
+        "choices": None,
+        "text_lite": None,
+        "provenance": prov,
+    }
     row.update(extra)
     return row
 
@@ -88,8 +95,10 @@ def _mathverse(root: Path, n: int) -> Iterator[Question]:
         text = x["question"]
         options = None
         if "Choices:" in text:
-            options = [re.sub(r"^[A-H][:.]\s*", "", line).strip()
-                       for line in text.split("Choices:", 1)[1].strip().split("\n")]
+            options = [
+                re.sub(r"^[A-H][:.]\s*", "", line).strip()
+                for line in text.split("Choices:", 1)[1].strip().split("\n")
+            ]
         yield _row(f"mathverse-{x['sample_index']}", "mathverse", text, prov, options=options)
 
 
@@ -100,16 +109,22 @@ def _mathvista(root: Path, n: int) -> Iterator[Question]:
     queries = json.loads((root / "data/query.json").read_text())
     for k in _every(sorted(items, key=int), n):
         choices = items[k].get("choices")
-        yield _row(f"mathvista-{k}", "mathvista", queries[k], prov, options=choices,
-                   choices=choices)
+        yield _row(
+            f"mathvista-{k}", "mathvista", queries[k], prov, options=choices, choices=choices
+        )
 
 
 def _wemath(root: Path, n: int) -> Iterator[Question]:
     path = "data/testmini.json"
     prov = _provenance(root, path, "see the repository")
     for x in _every(json.loads((root / path).read_text()), n):
-        yield _row(f"wemath-{x['ID']}", "wemath", f"{x['question']}\n{x['option']}", prov,
-                   options=[x["option"].strip()])
+        yield _row(
+            f"wemath-{x['ID']}",
+            "wemath",
+            f"{x['question']}\n{x['option']}",
+            prov,
+            options=[x["option"].strip()],
+        )
 
 
 def _intergps(root: Path, n: int) -> Iterator[Question]:
@@ -117,8 +132,13 @@ def _intergps(root: Path, n: int) -> Iterator[Question]:
     for file in sorted((root / base).glob("*/data.json"))[:n]:
         x = json.loads(file.read_text())
         prov = _provenance(root, str(file.relative_to(root)), "MIT")
-        yield _row(f"geometry3k-{file.parent.name}", "geometry3k", x["problem_text"], prov,
-                   choices=x.get("choices"))
+        yield _row(
+            f"geometry3k-{file.parent.name}",
+            "geometry3k",
+            x["problem_text"],
+            prov,
+            choices=x.get("choices"),
+        )
 
 
 def _mathverse_lite(root: Path, n: int) -> Iterator[Question]:
@@ -132,9 +152,13 @@ def _mathverse_lite(root: Path, n: int) -> Iterator[Question]:
         if version == "Text Dominant":
             dominant = (k, data[k])
         elif version == "Text Lite" and dominant and int(dominant[0]) <= 240:
-            yield _row(f"mathverse-lite-{dominant[0]}", "mathverse_lite",
-                       dominant[1]["question"].strip(), prov,
-                       text_lite=data[k]["question"].strip())
+            yield _row(
+                f"mathverse-lite-{dominant[0]}",
+                "mathverse_lite",
+                dominant[1]["question"].strip(),
+                prov,
+                text_lite=data[k]["question"].strip(),
+            )
             dominant = None
 
 

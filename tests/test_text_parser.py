@@ -244,9 +244,13 @@ def test_remove_text_on_benchmark_styles(question, asked, choices, removed):
 
 @pytest.mark.parametrize(("question", "asked", "choices", "removed"), ALL)
 def test_condition_edits_keep_the_question_and_choices(question, asked, choices, removed):
-    for name in ("remove_numeric_conditions", "drop_conditions", "shuffle_conditions",
-                 "replace_numbers"):
-        out, rec = hc.make(name).apply_text(question, key="k")
+    for name in (
+        "remove_numeric_conditions",
+        "drop_conditions",
+        "shuffle_conditions",
+        "replace_numbers",
+    ):
+        out, _rec = hc.make(name).apply_text(question, key="k")
         assert asked in out, name
         if choices:
             assert choices in out, name
@@ -254,8 +258,14 @@ def test_condition_edits_keep_the_question_and_choices(question, asked, choices,
 
 @pytest.mark.parametrize(("question", "asked", "choices", "removed"), ALL)
 def test_wrapping_does_not_change_the_edit(question, asked, choices, removed):
-    for name in ("remove_text", "remove_numeric_conditions", "drop_conditions",
-                 "shuffle_conditions", "replace_numbers", "text_lite"):
+    for name in (
+        "remove_text",
+        "remove_numeric_conditions",
+        "drop_conditions",
+        "shuffle_conditions",
+        "replace_numbers",
+        "text_lite",
+    ):
         raw, _ = hc.make(name).apply_text(question, key="k")
         easy, _ = hc.make(name).apply_text(f"<image>{question} {EASYR1}", key="k")
         trl, _ = hc.make(name).apply_text(f"{question}\n{TRL}", key="k")
@@ -352,9 +362,20 @@ sentences = st.sampled_from(
 
 
 @settings(max_examples=60, deadline=None)
-@given(parts=st.lists(sentences, min_size=1, max_size=6), name=st.sampled_from(
-    ["remove_text", "remove_numeric_conditions", "drop_conditions", "shuffle_conditions",
-     "replace_numbers", "text_lite", "remove_choices"]))
+@given(
+    parts=st.lists(sentences, min_size=1, max_size=6),
+    name=st.sampled_from(
+        [
+            "remove_text",
+            "remove_numeric_conditions",
+            "drop_conditions",
+            "shuffle_conditions",
+            "replace_numbers",
+            "text_lite",
+            "remove_choices",
+        ]
+    ),
+)
 def test_properties_placeholders_and_wrapping(parts, name):
     q = " ".join(parts)
     raw, rec = hc.make(name).apply_text(q, key=1)
@@ -369,8 +390,15 @@ def test_properties_placeholders_and_wrapping(parts, name):
 
 @pytest.mark.parametrize(
     "name",
-    ["remove_text", "remove_numeric_conditions", "drop_conditions", "shuffle_conditions",
-     "replace_numbers", "text_lite", "vision_dominant"],
+    [
+        "remove_text",
+        "remove_numeric_conditions",
+        "drop_conditions",
+        "shuffle_conditions",
+        "replace_numbers",
+        "text_lite",
+        "vision_dominant",
+    ],
 )
 def test_replay_reproduces_text_corruptions_from_the_record(name):
     from PIL import Image

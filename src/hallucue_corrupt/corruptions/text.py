@@ -140,8 +140,9 @@ class RemoveText(ParsedCorruption):
         if kept == _all(parsed):
             return None
         info = {
-            "kept": [s.text for i, s in enumerate(parsed.spans) if i in kept
-                     and s.role != "placeholder"],
+            "kept": [
+                s.text for i, s in enumerate(parsed.spans) if i in kept and s.role != "placeholder"
+            ],
             "template_found": bool(parsed.of("template")),
         }
         return kept, {}, info
@@ -195,8 +196,8 @@ class ReplaceNumbers(ParsedCorruption):
     NOTHING = "no rule fired: no number found"
 
     def _targets(self, parsed: P.Parse) -> list[int]:
-        roles: tuple[P.Role, ...] = ("condition", "choices") if self.params.include_choices else (
-            "condition",
+        roles: tuple[P.Role, ...] = (
+            ("condition", "choices") if self.params.include_choices else ("condition",)
         )
         return parsed.indices(*roles)
 

@@ -198,9 +198,7 @@ class VisionDominant(SampleCorruption):
         def one(value: str, where: str, slot: int) -> str:
             nonlocal emptied
             parsed = P.parse(value, extra_patterns=self.params.extra_patterns)
-            drop = {
-                i for i in parsed.indices("condition") if F.has_number(parsed.spans[i].text)
-            }
+            drop = {i for i in parsed.indices("condition") if F.has_number(parsed.spans[i].text)}
             if not drop:
                 return value
             kept = set(range(len(parsed.spans))) - drop
@@ -247,13 +245,21 @@ class VisionDominant(SampleCorruption):
                 name, x, y = corner
                 out = base.copy()
                 draw = ImageDraw.Draw(out)
-                draw.rectangle([x, y, x + box[0] - 1, y + box[1] - 1], fill=(255, 255, 255),
-                               outline=(0, 0, 0))
+                draw.rectangle(
+                    [x, y, x + box[0] - 1, y + box[1] - 1], fill=(255, 255, 255), outline=(0, 0, 0)
+                )
                 for i, line in enumerate(lines):
-                    draw.text((x + size // 2, y + size // 2 + i * round(size * 1.3)), line,
-                              fill=(0, 0, 0), font=font)
-                return out, {"placement": "corner", "corner": name,
-                             "box": [x, y, x + box[0], y + box[1]]}
+                    draw.text(
+                        (x + size // 2, y + size // 2 + i * round(size * 1.3)),
+                        line,
+                        fill=(0, 0, 0),
+                        font=font,
+                    )
+                return out, {
+                    "placement": "corner",
+                    "corner": name,
+                    "box": [x, y, x + box[0], y + box[1]],
+                }
         # no empty corner (or placement "below"): a band below never covers content
         out = render_panel(base, "\n".join(moved), self.params.font_size, "below")
         return out, {"placement": "below", "box": [0, base.height, out.width, out.height]}

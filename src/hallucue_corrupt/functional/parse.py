@@ -36,6 +36,7 @@ the same whatever template wraps it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -110,9 +111,9 @@ _BLANK = re.compile(r"\(\s*\)|（\s*）|\(\s*\\?_*\s*\)|_{2,}|＿{2,}|\\underlin
 _ENDS_ASKING = re.compile(r"(?i)[?？]\s*[)\]）\"'”’]*\s*$|=\s*$|\bequals?( to)?\s*[:：]?\s*$")
 _CLAUSE = re.compile(r"[,，;；:：]\s*")
 _CLAUSE_LEAD = re.compile(
-    rf"(?i)^(?:and\s+|but\s+)?(?:then|hence|so|therefore|thus|find|what|which|how|"
-    rf"calculate|compute|determine|evaluate|express|estimate|write|state|is|are|does|"
-    rf"can|could)\b|^(?:则|求|那么|问|试求|请问|计算|判断)"
+    r"(?i)^(?:and\s+|but\s+)?(?:then|hence|so|therefore|thus|find|what|which|how|"
+    r"calculate|compute|determine|evaluate|express|estimate|write|state|is|are|does|"
+    r"can|could)\b|^(?:则|求|那么|问|试求|请问|计算|判断)"
 )
 
 PLACEHOLDER_RE = re.compile(r"<image>")
@@ -121,7 +122,22 @@ _LABEL = re.compile(r"(?im)^[ \t]*(question|problem|q)\s*[:：][ \t]*")
 _CHOICES_HEAD = re.compile(r"(?im)(?:^|(?<=\s))(choices?|options?|answer choices|选项)\s*[:：]")
 # one option marker: A: / A. / A) / (A) / A、 / （A） / A．
 _MARK = r"(?:[\(（]\s*{L}\s*[\)）]|{L}\s*[.:：、．)）])"
-_ABBREVIATIONS = {"e.g", "i.e", "vs", "approx", "fig", "figs", "eq", "eqs", "resp", "cf", "etc", "mr", "mrs", "dr"}
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "vs",
+    "approx",
+    "fig",
+    "figs",
+    "eq",
+    "eqs",
+    "resp",
+    "cf",
+    "etc",
+    "mr",
+    "mrs",
+    "dr",
+}
 _END = re.compile(r"[.!?](?=[)\]）\"'”’]*(?:\s|$))|[。？！；]|．(?!\d)")
 _WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 _CAPITAL = re.compile(r"(?<=\s)(?:[A-Z][A-Za-z']+\b|<)")
@@ -227,9 +243,10 @@ def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
         end = head.end()
         after = [ln for ln in lines if ln[1] >= start]
         end = after[0][1]
-        for a, b, line in after[1:]:
-            if first_mark.match(line) or (line.strip() and not _is_instruction(line)
-                                          and not _looks_sentence(line)):
+        for _a, b, line in after[1:]:
+            if first_mark.match(line) or (
+                line.strip() and not _is_instruction(line) and not _looks_sentence(line)
+            ):
                 end = b
             else:
                 break
@@ -240,7 +257,7 @@ def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
             letters = "ABCDEFGH"
             n = 0
             end = a
-            for a2, b2, line2 in lines[k:]:
+            for _a2, b2, line2 in lines[k:]:
                 if n < len(letters) and re.match(r"^[ \t]*" + _mark(letters[n]), line2):
                     n += 1
                     end = b2
@@ -323,7 +340,7 @@ def _sentences(
     # an instruction sentence may follow a sentence with no final punctuation: cut before
     # the capitalised word that opens the sentence of the first instruction match
     bounds = [a, *sorted(c for c in cuts if a < c < b), b]
-    for p, nxt in zip(bounds, bounds[1:]):
+    for p, nxt in itertools.pairwise(bounds):
         first = _first_instruction(masked[p:nxt], ins)
         if first is None:
             continue
@@ -392,9 +409,7 @@ def _split_hints(masked: str, s: int, e: int) -> list[tuple[int, int, bool]]:
 
 
 def _asks(sentence: str) -> bool:
-    return bool(
-        _ENDS_ASKING.search(sentence) or _BLANK.search(sentence) or _ASKS.search(sentence)
-    )
+    return bool(_ENDS_ASKING.search(sentence) or _BLANK.search(sentence) or _ASKS.search(sentence))
 
 
 def _question_clause(masked: str, s: int, e: int) -> int:
@@ -508,9 +523,7 @@ def _template_runs(ordered: list[tuple[int, int, str]]) -> list[str]:
 def _mark_question(masked: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The last asking content sentence becomes the question (its asking clause)."""
     content = [i for i, (_, _, role) in enumerate(spans) if role == "condition"]
-    target = next(
-        (i for i in reversed(content) if _asks(masked[spans[i][0] : spans[i][1]])), None
-    )
+    target = next((i for i in reversed(content) if _asks(masked[spans[i][0] : spans[i][1]])), None)
     if target is None:
         # no asking sentence: the last content sentence is what is asked
         if not content:
@@ -524,4 +537,3 @@ def _mark_question(masked: str, spans: list[tuple[int, int, str]]) -> list[tuple
     out.append((q, e, "question"))
     out.extend(spans[target + 1 :])
     return out
-
