@@ -329,7 +329,7 @@ def test_custom_cls_tells_validation_from_list_valued_files(tmp_path):
 
     # two files that both number their rows from 0: the shared ids are an error naming the row
     both = custom_config(tmp_path, [a, b], [val])
-    with pytest.raises(hc.FieldError, match=r"row 3: key column 'extra_info.index' repeats the id '0'"):
+    with pytest.raises(hc.FieldError, match=r"row 3: key column 'extra_info.index' repeats"):
         create_rl_dataset(both.train_files, both, processor.tokenizer, processor)
 
 

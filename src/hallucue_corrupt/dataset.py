@@ -148,11 +148,12 @@ def corrupt_dataset(
 
     columns = dataset.column_names
     found = find_columns(
-        pipeline,
         dataset.features,
+        pipeline.requirements(),
         image_column=image_column,
         text_column=text_column,
         key_column=key_column,
+        wants_text=pipeline.edits_placeholders,
     )
     image_column, text_column = found["image"], found["text"]
     new_columns = [record_column]

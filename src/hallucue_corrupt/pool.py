@@ -14,6 +14,7 @@ import numpy as np
 
 from .media import ImageValue
 from .seeding import canonical_key
+from .selection import rank_keys
 
 __all__ = ["DatasetPool", "ListPool", "Pool", "as_pool"]
 
@@ -26,13 +27,7 @@ class Pool:
         self._sorted: np.ndarray | None = None
         self._order: np.ndarray | None = None
         if keys is not None:
-            canon = np.array([canonical_key(k) for k in keys], dtype=object)
-            order = np.argsort(canon.astype(str), kind="stable")
-            ranked = canon[order].astype(str)
-            dup = np.flatnonzero(ranked[1:] == ranked[:-1])
-            if dup.size:
-                raise ValueError(f"duplicate sample key {ranked[dup[0]]!r} in the donor pool")
-            self._sorted, self._order = ranked, order
+            self._sorted, self._order = rank_keys(keys, "the donor pool")
 
     def __len__(self) -> int:
         return self._size

@@ -7,14 +7,23 @@ must be unique: a duplicate would share its twin's draws and break exact ratios.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import numpy as np
 
 from .fields import FieldError
 from .seeding import canonical_key, exact_threshold, is_selected, uniform
 
-__all__ = ["SELECT_STREAM", "Selection", "SelectionMode", "check_unique_keys", "select"]
+__all__ = [
+    "SELECT_STREAM",
+    "Selection",
+    "SelectionMode",
+    "check_unique_keys",
+    "rank_keys",
+    "select",
+]
 
 SelectionMode = Literal["exact", "bernoulli"]
 #: The random stream selection draws from.
@@ -67,12 +76,22 @@ def select(
     return Selection(seed, epoch, ratio, mode, threshold)
 
 
+def rank_keys(keys: Sequence[Any], label: str = "the keys") -> tuple[np.ndarray, np.ndarray]:
+    """The canonical keys sorted, and the row position of each: how pools rank rows.
+    A repeated key is a :class:`FieldError` naming its row and ``label`` (where the keys
+    come from)."""
+    canon = np.array([canonical_key(k) for k in keys], dtype=object).astype(str)
+    order = np.argsort(canon, kind="stable")
+    ranked = canon[order]
+    dup = np.flatnonzero(ranked[1:] == ranked[:-1])
+    if dup.size:
+        row = int(max(order[dup[0]], order[dup[0] + 1]))
+        raise FieldError(
+            f"row {row}: {label} repeats the id {str(ranked[dup[0]])!r}; ids must be unique"
+        )
+    return ranked, order
+
+
 def check_unique_keys(keys: Iterable[Any], column: str | None = None) -> None:
     """Raise :class:`FieldError` naming the first repeated key (and its row)."""
-    seen: set[str] = set()
-    for i, key in enumerate(keys):
-        canon = canonical_key(key)
-        if canon in seen:
-            where = f"key column {column!r}" if column else "the keys"
-            raise FieldError(f"row {i}: {where} repeats the id {canon!r}; ids must be unique")
-        seen.add(canon)
+    rank_keys(list(keys), f"key column {column!r}" if column else "the keys")
