@@ -433,3 +433,37 @@ def test_vision_dominant_moves_numbers_into_an_empty_corner_or_a_band():
     images, _, rec = hc.make("vision_dominant").apply_sample([busy], q)
     assert rec["placement"] == "below" and images[0].size[1] > 240
     assert images[0].crop((0, 0, 320, 240)).tobytes() == busy.tobytes()
+
+
+def test_text_benchmark_runs_on_a_small_dev_set(tmp_path, capsys):
+    import json
+
+    from benchmarks import text as bench
+
+    rows = [
+        {
+            "id": f"mv-{i}",
+            "source": "mathverse",
+            "question": q,
+            "options": [line[2:] for line in c.split("\n")[1:]] if c else None,
+        }
+        for i, (q, _, c, _) in enumerate(MATHVERSE)
+    ] + [
+        {
+            "id": "lite-1",
+            "source": "mathverse_lite",
+            "question": "There is a blue line passing (0,1) and (2,5). Find its slope.",
+            "text_lite": "Find its slope.",
+        },
+    ]
+    (tmp_path / "dev.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert bench.main(["--data", str(tmp_path), "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())["overall"]
+    assert report["choices kept"]["rate"] == 1.0 and report["choices kept"]["n"] == 4
+    assert report["wrapping invariance"]["rate"] == 1.0
+    assert report["LaTeX broken"]["rate"] == 0.0
+    assert report["text_lite Jaccard"]["rate"] == 1.0
+    assert "| choices kept |" in capsys.readouterr().out
+    (tmp_path / "bad.jsonl").write_text('{"id": 1, "source": "x", "question": "q"}\n')
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1: field 'id'"):
+        bench.load(tmp_path / "bad.jsonl")

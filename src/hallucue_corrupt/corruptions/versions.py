@@ -27,13 +27,11 @@ from PIL import Image, ImageDraw
 from pydantic import Field
 
 from ..base import Context, SampleCorruption
-from ..fields import map_texts
 from ..functional import parse as P
-from ..functional import text as F
 from ..media import ImageRef
 from ..registry import register
-from .crossmodal import _font, _wrap, render_panel
-from .text import ParsedCorruption, TemplateParams, is_emptied, span_record
+from .crossmodal import _font, _wrap, edit_texts, missing_input, render_panel
+from .text import ParsedCorruption, RemoveNumericConditions, TemplateParams
 
 __all__ = ["TextLite", "VisionDominant", "describes_diagram"]
 
@@ -187,30 +185,17 @@ class VisionDominant(SampleCorruption):
     def transform(
         self, images: list[ImageRef], text: Any, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[list[Any], Any, dict[str, Any]]:
-        if not images:
-            return images, text, {"applied": False, "reason": "no image to draw into"}
-        if text is None:
-            return images, text, {"applied": False, "reason": "no text"}
-        moved: list[str] = []
+        reason = missing_input(images, text)
+        if reason:
+            return images, text, {"applied": False, "reason": reason}
+        strip = RemoveNumericConditions(extra_patterns=self.params.extra_patterns)
+        new_text, infos = edit_texts(strip, text, ctx)
+        moved = [r for info in infos for r in info.get("removed", [])]
         spans: dict[str, dict[str, list[str]]] = {"kept": {}, "removed": {}}
-        emptied = False
-
-        def one(value: str, where: str, slot: int) -> str:
-            nonlocal emptied
-            parsed = P.parse(value, extra_patterns=self.params.extra_patterns)
-            drop = {i for i in parsed.indices("condition") if F.has_number(parsed.spans[i].text)}
-            if not drop:
-                return value
-            kept = set(range(len(parsed.spans))) - drop
-            moved.extend(parsed.spans[i].text for i in sorted(drop))
-            for side, texts in span_record(parsed, kept).items():
+        for entry in infos:
+            for side, texts in entry.get("spans", {}).items():
                 for role, items in texts.items():
                     spans[side].setdefault(role, []).extend(items)
-            new = parsed.join(kept)
-            emptied = emptied or is_emptied(value, new)
-            return new
-
-        new_text = map_texts(text, "text", one)
         if not moved:
             return images, text, {"applied": False, "reason": "no numeric condition found"}
         image = images[0].pil()
@@ -222,7 +207,7 @@ class VisionDominant(SampleCorruption):
             "size_after": list(rendered.size),
             "intensity": 1.0,
         }
-        if emptied:
+        if any(i.get("emptied") for i in infos):
             info["emptied"] = True
         return [rendered, *images[1:]], new_text, info
 
