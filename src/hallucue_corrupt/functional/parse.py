@@ -78,6 +78,9 @@ INSTRUCTION_PATTERNS: tuple[str, ...] = (
     r"\byou first think\b",
     r"\blet'?s think\b",
     r"\bput your (final )?answer\b",
+    r"\bthought process\b",
+    r"\b(we require you|you are (asked|required|given a)|your task is)\b",
+    r"\b(briefly|directly) (answer|describe|explain)\b",
 )
 
 #: Patterns (case-insensitive) that mark a sentence or a parenthesis as an answer-format hint.
@@ -118,7 +121,7 @@ _CLAUSE_LEAD = re.compile(
 
 PLACEHOLDER_RE = re.compile(r"<image>")
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
-_LABEL = re.compile(r"(?im)^[ \t]*(question|problem|q)\s*[:：][ \t]*")
+_LABEL = re.compile(r"(?im)^[ \t]*(question|problem|q|answer|solution)\s*[:：][ \t]*")
 _CHOICES_HEAD = re.compile(r"(?im)(?:^|(?<=\s))(choices?|options?|answer choices|选项)\s*[:：]")
 # one option marker: A: / A. / A) / (A) / A、 / （A） / A．
 _MARK = r"(?:[\(（]\s*{L}\s*[\)）]|{L}\s*[.:：、．)）])"
@@ -243,12 +246,14 @@ def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
         end = head.end()
         after = [ln for ln in lines if ln[1] >= start]
         end = after[0][1]
-        for _a, b, line in after[1:]:
-            if first_mark.match(line) or (
-                line.strip() and not _is_instruction(line) and not _looks_sentence(line)
-            ):
+        for a, b, _line in after[1:]:
+            # judge the part of the line before a glued-on instruction, if any
+            pieces = _sentences(masked, a, b)
+            cut = next((s for s, e in pieces if _is_instruction(masked[s:e])), b)
+            part = masked[a:cut]
+            if part.strip() and (first_mark.match(part) or not _looks_sentence(part)):
                 end = b
-            else:
+            if cut < b or end != b:
                 break
         return start, end
     # consecutive lines opening with A, B, C...
