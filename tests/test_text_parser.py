@@ -22,6 +22,26 @@ TRL = "Put your final answer in \\boxed{}."
 # (question, what is asked, choices block or None, remove_text output)
 MATHVERSE = [
     (
+        "As shown in the figure, points A, B and C are on circle O, angle AOB = 80.0, then the "
+        "degree of angle ACB is ()\nChoices:\nA:40°\nB:50°\nC:80°\nD:160°",
+        "then the degree of angle ACB is ()",
+        "Choices:\nA:40°\nB:50°\nC:80°\nD:160°",
+        "Choices:\nA:40°\nB:50°\nC:80°\nD:160°",
+    ),
+    (
+        "The function f is graphed in blue and passes (0,1). Determine whether f is even.\n"
+        "Choices:\nA.Even\nB.Odd\nC.Neither",
+        "Determine whether f is even.",
+        "Choices:\nA.Even\nB.Odd\nC.Neither",
+        "Choices:\nA.Even\nB.Odd\nC.Neither",
+    ),
+    (
+        "Use the graph to estimate the solution of $2^x = 5$. Round to two decimal places.",
+        "Use the graph to estimate the solution of $2^x = 5$.",
+        None,
+        "Round to two decimal places.",
+    ),
+    (
         "As shown in the figure, line m is parallel to line n, angle 1 = 35.0, then angle 2 is "
         "equal to ()\nChoices:\nA:35°\nB:55°\nC:145°\nD:125°",
         "then angle 2 is equal to ()",
@@ -74,6 +94,24 @@ MATHVERSE = [
 MATHVISTA = [
     (
         "Hint: Please answer the question and provide the correct option letter, e.g., A, B, "
+        "C, D, at the end.\nQuestion: Is the blue line above the red line at x = 4?\n"
+        "Choices:\n(A) yes\n(B) no",
+        "Is the blue line above the red line at x = 4?",
+        "Choices:\n(A) yes\n(B) no",
+        "Hint: Please answer the question and provide the correct option letter, e.g., A, B, "
+        "C, D, at the end.\nQuestion:\nChoices:\n(A) yes\n(B) no",
+    ),
+    (
+        "Hint: Please answer the question requiring an integer answer and provide the final "
+        "value, e.g., 1, 2, 3, at the end.\nQuestion: Subtract all red balls. Subtract all "
+        "tiny cylinders. How many objects are left?",
+        "How many objects are left?",
+        None,
+        "Hint: Please answer the question requiring an integer answer and provide the final "
+        "value, e.g., 1, 2, 3, at the end.\nQuestion:",
+    ),
+    (
+        "Hint: Please answer the question and provide the correct option letter, e.g., A, B, "
         "C, D, at the end.\nQuestion: Which bar is the tallest?\nChoices:\n(A) red\n(B) blue\n"
         "(C) green",
         "Which bar is the tallest?",
@@ -124,6 +162,20 @@ MATHVISTA = [
 
 WEMATH = [
     (
+        "The rectangle in the figure is 6 cm long and 4 cm wide. What is its perimeter (cm)?\n"
+        "A. 10;B. 20;C. 24; D. No correct answer",
+        "What is its perimeter (cm)?",
+        "A. 10;B. 20;C. 24; D. No correct answer",
+        "A. 10;B. 20;C. 24; D. No correct answer",
+    ),
+    (
+        "Which of the shapes in the diagram is a parallelogram?\nA. ①;B. ②;C. ③; D. No "
+        "correct answer",
+        "Which of the shapes in the diagram is a parallelogram?",
+        "A. ①;B. ②;C. ③; D. No correct answer",
+        "A. ①;B. ②;C. ③; D. No correct answer",
+    ),
+    (
         "As shown in the diagram, the side of the square is 8 cm. What is its area in cm²?\n"
         "A. 16;B. 32;C. 64;D. 128; E. No correct answer",
         "What is its area in cm²?",
@@ -154,6 +206,19 @@ WEMATH = [
 ]
 
 GEOMETRY3K = [
+    ("Find m \\angle 2.", "Find m \\angle 2.", None, ""),
+    (
+        "Find the perimeter of the parallelogram. Round to the nearest tenth if necessary.",
+        "Find the perimeter of the parallelogram.",
+        None,
+        "Round to the nearest tenth if necessary.",
+    ),
+    (
+        "Quadrilateral A B C D is a rhombus. If m \\angle B C D = 64, find m \\angle B A C.",
+        "find m \\angle B A C.",
+        None,
+        "",
+    ),
     ("Find x.", "Find x.", None, ""),
     (
         "Find the area of the shaded sector. Round to the nearest tenth.",
@@ -176,6 +241,24 @@ GEOMETRY3K = [
 ]
 
 GEOQA = [
+    (
+        "如图，在Rt△ABC中，∠C＝90°，AB＝10，AC＝8，则sinA等于（）",
+        "则sinA等于（）",
+        None,
+        "",
+    ),
+    (
+        "如图，PA、PB是⊙O的切线，切点分别为A、B，若∠P＝60°，PA＝3，求AB的长．",
+        "求AB的长．",
+        None,
+        "",
+    ),
+    (
+        "如图所示，已知AB∥CD，∠1＝110°，∠2的度数为（）\nA．70°\nB．80°\nC．110°",
+        "∠2的度数为（）",
+        "A．70°\nB．80°\nC．110°",
+        "A．70°\nB．80°\nC．110°",
+    ),
     (
         "如图，AB是⊙O的直径，点C在⊙O上，若∠BAC＝30°，则∠B的度数为（）",
         "则∠B的度数为（）",
@@ -276,7 +359,7 @@ def test_wrapping_does_not_change_the_edit(question, asked, choices, removed):
 
 
 def test_remove_text_keep_question_and_easyr1_template():
-    q = MATHVERSE[0][0]
+    q = next(case[0] for case in MATHVERSE if "line m is parallel" in case[0])
     out, rec = hc.make("remove_text", keep_question=True).apply_text(f"<image>{q} {EASYR1}")
     assert out == (
         "<image>then angle 2 is equal to ()\nChoices:\nA:35°\nB:55°\nC:145°\nD:125° " + EASYR1
@@ -459,7 +542,9 @@ def test_text_benchmark_runs_on_a_small_dev_set(tmp_path, capsys):
     (tmp_path / "dev.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     assert bench.main(["--data", str(tmp_path), "--json", str(tmp_path / "r.json")]) == 0
     report = json.loads((tmp_path / "r.json").read_text())["overall"]
-    assert report["choices kept"]["rate"] == 1.0 and report["choices kept"]["n"] == 4
+    assert report["choices kept"]["rate"] == 1.0 and report["choices kept"]["n"] == sum(
+        1 for c in MATHVERSE if c[2]
+    )
     assert report["wrapping invariance"]["rate"] == 1.0
     assert report["LaTeX broken"]["rate"] == 0.0
     assert report["text_lite Jaccard"]["rate"] == 1.0
@@ -467,3 +552,22 @@ def test_text_benchmark_runs_on_a_small_dev_set(tmp_path, capsys):
     (tmp_path / "bad.jsonl").write_text('{"id": 1, "source": "x", "question": "q"}\n')
     with pytest.raises(ValueError, match=r"bad\.jsonl:1: field 'id'"):
         bench.load(tmp_path / "bad.jsonl")
+
+
+def test_trl_content_parts_get_the_same_edit_as_the_raw_question():
+    from PIL import Image
+
+    q = next(case[0] for case in WEMATH if "side of the square" in case[0])
+    prompt = [
+        {"role": "system", "content": "You are a helpful assistant. Show your work."},
+        {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": f"{q}\n{TRL}"}]},
+    ]
+    row = {"image": Image.new("RGB", (8, 8)), "prompt": prompt}
+    for name in ("remove_text", "remove_numeric_conditions", "text_lite"):
+        new, _ = hc.Pipeline([hc.make(name)]).apply(
+            row, key=3, image_column="image", text_column="prompt"
+        )
+        raw, _ = hc.make(name).apply_text(q)
+        assert new["prompt"][0] == prompt[0]  # the system prompt is not a question
+        assert new["prompt"][1]["content"][0] == {"type": "image"}
+        assert new["prompt"][1]["content"][1]["text"] == f"{raw}\n{TRL}", name
