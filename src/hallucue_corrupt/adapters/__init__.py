@@ -2,6 +2,6 @@
 
 - :mod:`hallucue_corrupt.adapters.trl`: TRL's GRPOTrainer (format, online transform, rewards).
 - :mod:`hallucue_corrupt.adapters.verl`: verl (parquet, RLHFDataset subclass, compute_score).
-- :mod:`hallucue_corrupt.adapters.tiny_qwen`: a tiny random Qwen2-VL built offline, for
-  smoke tests and examples.
+
+The tiny offline Qwen2-VL for smoke tests is :func:`hallucue_corrupt.testing.tiny_qwen2_vl`.
 """
