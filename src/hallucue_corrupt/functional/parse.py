@@ -231,7 +231,7 @@ class Parse:
 # ---------------------------------------------------------------- choices
 
 
-def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
+def _choice_lines(masked: str) -> tuple[int, int] | None:
     """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
     lines = []
     pos = 0
@@ -273,7 +273,7 @@ def _choice_lines(text: str, masked: str) -> tuple[int, int] | None:
     return None
 
 
-def _inline_choices(text: str, masked: str) -> tuple[int, int] | None:
+def _inline_choices(masked: str) -> tuple[int, int] | None:
     """Inline options on one line: ``A. 16;B. 21;C. 32``, ``(A) 1 (B) 2``, ``A、1 B、2``."""
     for style, before in (
         (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
@@ -465,7 +465,7 @@ def _parse(text: str, choices: Sequence[str] | None, ins: list[re.Pattern[str]])
         masked = masked[:a] + "\n" * (b - a) + masked[b:]
     raw: list[tuple[int, int, str]] = [(a, b, "placeholder") for a, b in holes]
 
-    block = _choice_lines(text, masked) or _inline_choices(text, masked)
+    block = _choice_lines(masked) or _inline_choices(masked)
     if block is None and choices:
         block = _listed_choices(text, choices)
     taken = [(a, b) for a, b in holes]
