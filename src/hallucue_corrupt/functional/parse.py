@@ -36,6 +36,7 @@ the same whatever template wraps it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -449,12 +450,19 @@ def parse(
 
     ``choices`` names the options of a separate list column: lines of the text that are
     those strings (with or without a letter) become the choices block. ``extra_patterns``
-    are more regexes (case-insensitive) marking instruction sentences.
+    are more regexes (case-insensitive) marking instruction sentences. The last few
+    hundred parses are cached (a random corruption parses in ``draw`` and ``transform``);
+    treat the result as read-only.
     """
+    return _cached(text, tuple(choices) if choices else (), tuple(extra_patterns))
+
+
+@functools.lru_cache(maxsize=512)
+def _cached(text: str, choices: tuple[str, ...], extra_patterns: tuple[str, ...]) -> Parse:
     ins = _INSTRUCTION
     if extra_patterns:
         ins = [*ins, *(re.compile(p, re.IGNORECASE) for p in extra_patterns)]
-    return _parse(text, choices, ins)
+    return _parse(text, choices or None, ins)
 
 
 def _parse(text: str, choices: Sequence[str] | None, ins: list[re.Pattern[str]]) -> Parse:
