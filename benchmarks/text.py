@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import hallucue_corrupt as hc
-from hallucue_corrupt.functional.parse import parse
+from hallucue_corrupt.functional.parse import _cached, parse
 
 from .text_data import load
+
+_uncached_parse = _cached.__wrapped__
 
 EASYR1 = (
     "You FIRST think about the reasoning process as an internal monologue and then provide "
@@ -198,7 +200,8 @@ _LATEX = re.compile(r"\$\$.*?\$\$|\$[^$]*?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 
 
 def _ours(text: str) -> list[int]:
-    return [s.start for s in parse(text).spans]
+    # uncached, so the timing compares like with like
+    return [s.start for s in _uncached_parse(text, (), ()).spans]
 
 
 def _pysbd() -> Callable[[str], list[int]] | None:
