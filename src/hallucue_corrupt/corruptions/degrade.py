@@ -203,7 +203,9 @@ class PatchMask(GradedImageCorruption):
         self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         fill = unit_fill(self.params.fill, unit)
-        out, masked, cells = F.mask_patches(unit, value, self.params.patch_size, fill, _need(rng))
+        out, masked, cells = F.mask_patches(
+            unit, value, self.params.patch_size, fill, _need(rng)
+        )
         return out, {"masked_patches": masked, "patches": cells}
 
 
