@@ -19,6 +19,7 @@ tasks; :func:`load_samples` reads JSON files and works without it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pprint
 import re
@@ -46,6 +47,8 @@ __all__ = [
     "variant_name",
     "write_task_dir",
 ]
+
+logger = logging.getLogger("hallucue_corrupt")
 
 #: The column every corrupted doc, logged sample and records line carries.
 RECORD_COLUMN = "hallucue"
@@ -134,8 +137,7 @@ class CorruptDocs:
         except (FieldError, ValueError, KeyError, TypeError) as exc:
             raise type(exc)(f"task {self.task!r}: {exc}") from exc
         if self.records_dir is not None:
-            split = str(dataset.split) if getattr(dataset, "split", None) else "docs"
-            _write_records(out[RECORD_COLUMN], records_path(self.records_dir, self.task, split))
+            _write_records(out[RECORD_COLUMN], records_path(self.records_dir, self.task))
         return out
 
 
@@ -177,9 +179,27 @@ class _BaseHook:
         return self._fn(*args, **kwargs)
 
 
-def records_path(records_dir: str | Path, task: str, split: str) -> Path:
-    """Where :class:`CorruptDocs` writes a split's records: ``<dir>/<task>.<split>.jsonl``."""
-    return Path(records_dir) / f"{task}.{split}.jsonl"
+def records_path(records_dir: str | Path, task: str) -> Path:
+    """Where :class:`CorruptDocs` writes a task's records: ``<dir>/<task>.jsonl``."""
+    return Path(records_dir) / f"{task}.jsonl"
+
+
+def _records_dir(config: Mapping[str, Any], records_dir: str | Path | None) -> str | None:
+    """``records_dir`` made absolute, or ``None`` when the task processes several splits:
+    ``process_docs`` is not told which split it gets, so the file could hold the wrong one."""
+    if records_dir is None:
+        return None
+    keys = ("training_split", "validation_split", "test_split", "fewshot_split")
+    splits = {config.get(k) for k in keys} - {None}
+    if len(splits) > 1:
+        logger.warning(
+            "hallucue: task %r processes splits %s: no records file (the logged samples carry "
+            "the records when the task has a process_results)",
+            config.get("task"),
+            sorted(splits),
+        )
+        return None
+    return str(Path(records_dir).resolve())
 
 
 def _write_records(column: Sequence[str], path: Path) -> None:
@@ -325,7 +345,8 @@ def corrupted_task(
     The task is named ``name`` (default ``<task>__<variant>``, see :func:`variant_name`):
     built-in names win over new ones in lmms-eval, so a variant never reuses its base name.
     Every logged sample carries the doc's record in ``hallucue``, also under
-    ``--predict_only``; ``records_dir`` also writes ``<task>.<split>.jsonl`` there.
+    ``--predict_only``; ``records_dir`` also writes ``<task>.jsonl`` there (``doc_id`` ->
+    record, for tasks processing one split).
     """
     tm = None if isinstance(task, Mapping) else _task_manager(task_manager, include_path)
     leaves = _leaves(task, tm)
@@ -364,7 +385,7 @@ def _build_task(
     from lmms_eval.api.task import ConfigurableTask
 
     image, text = _resolve_columns(base_name, image_column, text_column, pipeline)
-    rdir = None if records_dir is None else str(Path(records_dir).resolve())
+    rdir = _records_dir(base, records_dir)
     config = _variant_config(base_name, base, name, variant_name(pipeline), pipeline, rdir)
     _dataset_override(config, dataset_path)
     config["process_docs"] = CorruptDocs(
@@ -451,7 +472,7 @@ def task_hooks(tasks: Mapping[str, Mapping[str, Any]], records_dir: str | Path) 
             text_column=spec["text_column"],
             key_column=spec.get("key_column"),
             base=_BaseHook(base_yaml, "process_docs") if spec.get("base_process_docs") else None,
-            records_dir=records_dir,
+            records_dir=records_dir if spec.get("records") else None,
         )
         if spec.get("base_process_results"):
             hooks[f"process_results__{name}"] = WithRecord(
@@ -522,8 +543,10 @@ def write_task_dir(
                     "key_column": key_column,
                     "base_process_docs": base.get("process_docs") is not None,
                     "base_process_results": callable(base.get("process_results")),
+                    "records": _records_dir(base, out / "records") is not None,
                 }
-                config = _variant_config(base_name, own, name, variant, pipe, str(out / "records"))
+                rdir = str(out / "records") if specs[name]["records"] else None
+                config = _variant_config(base_name, own, name, variant, pipe, rdir)
                 doc: dict[str, Any] = {"include": base_yaml, "task": name}
                 group = _tag_stem(requested)
                 doc["tag"] = [f"hallucue__{group}", f"hallucue__{group}__{variant}"]
@@ -572,6 +595,11 @@ def _yaml_with_functions(text: str, **functions: str | None) -> str:
 # --------------------------------------------------------------------------- logs -> report
 
 _SAMPLES = re.compile(r"^(?P<date>.+?)_samples_(?P<task>.+)\.jsonl$")
+#: What lmms-eval itself writes in a logged sample (the rest are process_results' fields).
+_LOGGED = frozenset(
+    {"doc_id", "doc", "target", "arguments", "input", "resps", "filtered_resps"}
+    | {"token_counts", "doc_hash", "input_media"}
+)
 #: Keys of a per-sample metric dict that hold the 0/1 score, in the order tried.
 SCORE_KEYS = ("true_false", "score", "correct", "acc", "scores")
 
@@ -604,8 +632,7 @@ def _join(config: Mapping[str, Any], task: str) -> dict[int, Any] | None:
     meta = (config.get("metadata") or {}).get(RECORD_COLUMN)
     if not isinstance(meta, Mapping) or not meta.get("records_dir"):
         return None
-    split = config.get("test_split") or config.get("validation_split") or "docs"
-    path = records_path(meta["records_dir"], task, str(split))
+    path = records_path(meta["records_dir"], task)
     if not path.exists():
         raise FileNotFoundError(
             f"task {task!r}: its samples carry no record and the records file {str(path)!r} "
@@ -673,10 +700,15 @@ def load_samples(path: str | Path, *, metric: str | None = None) -> list[dict[st
             where = f"{file.name} line {n + 1} (doc_id {sample.get('doc_id')})"
             found = next((k for k in names if k in sample), None)
             if found is None and not metric:
-                found = next((k for k in SCORE_KEYS if k in sample), None)
+                others = [k for k in sample if k not in _LOGGED and k != RECORD_COLUMN]
+                found = others[0] if len(others) == 1 else None
+            if found in (None, "bypass") and "bypass" in sample:
+                raise ValueError(f"{where}: a --predict_only run has no scores to report")
             if found is None:
-                hint = " (a --predict_only run has no scores)" if "bypass" in sample else ""
-                raise ValueError(f"{where}: no metric {names or list(SCORE_KEYS)} in the row{hint}")
+                fields = [k for k in sample if k not in _LOGGED and k != RECORD_COLUMN]
+                raise ValueError(
+                    f"{where}: no metric {names} in the row; pass --metric (one of {fields})"
+                )
             record = sample.get(RECORD_COLUMN)
             if record is None:
                 if joined is None:
