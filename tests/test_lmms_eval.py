@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import ImageFile
 
 pytest.importorskip("torch")
 pytest.importorskip("lmms_eval")
@@ -33,6 +34,10 @@ from hallucue_corrupt.cli import main
 from hallucue_corrupt.report import build_report, load_results
 
 from .lmms_eval_tiny import TinyQwen2VL
+
+# lmms_eval.api.task sets PIL's global LOAD_TRUNCATED_IMAGES = True when imported; the other
+# test modules (collected in the same process) expect PIL's default, False
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Demo rows of every type; remove_text does not fire on the last two (vision_only).

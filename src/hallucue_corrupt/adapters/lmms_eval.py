@@ -190,7 +190,7 @@ def _records_dir(config: Mapping[str, Any], records_dir: str | Path | None) -> s
     if records_dir is None:
         return None
     keys = ("training_split", "validation_split", "test_split", "fewshot_split")
-    splits = {config.get(k) for k in keys} - {None}
+    splits = {str(config[k]) for k in keys if config.get(k) is not None}
     if len(splits) > 1:
         logger.warning(
             "hallucue: task %r processes splits %s: no records file (the logged samples carry "
@@ -224,8 +224,11 @@ def _task_manager(task_manager: Any, include_path: Any = None) -> Any:
     return TaskManager(include_path=include_path)
 
 
-def _leaves(task: str | Path | Mapping[str, Any], task_manager: Any) -> list[tuple[str, str, dict]]:
-    """``(name, yaml_path, full config)`` of every leaf task behind a name, YAML or dict."""
+def _leaves(
+    task: str | Path | Mapping[str, Any], task_manager: Any, mode: str = "full"
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(name, yaml_path, config)`` of every leaf task behind a name, YAML or dict; in
+    ``simple`` mode ``!function`` values stay unresolved (no task module is imported)."""
     from lmms_eval.utils import load_yaml_config
 
     if isinstance(task, Mapping):
@@ -240,8 +243,8 @@ def _leaves(task: str | Path | Mapping[str, Any], task_manager: Any) -> list[tup
             raise FileNotFoundError(f"task YAML {text!r} does not exist")
         simple = load_yaml_config(str(path), mode="simple")
         if isinstance(simple.get("task"), list):  # a group file: its subtasks by name
-            return [leaf for sub in simple["task"] for leaf in _leaves(sub, task_manager)]
-        config = load_yaml_config(str(path), mode="full")
+            return [leaf for sub in simple["task"] for leaf in _leaves(sub, task_manager, mode)]
+        config = simple if mode == "simple" else load_yaml_config(str(path), mode="full")
         return [(str(config["task"]), str(path), config)]
     tm = task_manager
     index = tm.task_index
@@ -249,9 +252,9 @@ def _leaves(task: str | Path | Mapping[str, Any], task_manager: Any) -> list[tup
         raise ValueError(f"lmms-eval task {text!r} is not registered (pass include_path?)")
     entry = index[text]
     if entry["type"] == "task":
-        return [(text, entry["yaml_path"], tm._get_config(text))]
+        return [(text, entry["yaml_path"], load_yaml_config(entry["yaml_path"], mode=mode))]
     if entry["type"] == "tag":
-        return [leaf for sub in entry["task"] for leaf in _leaves(sub, tm)]
+        return [leaf for sub in entry["task"] for leaf in _leaves(sub, tm, mode)]
     if entry["type"] == "group":
         subtasks = load_yaml_config(entry["yaml_path"], mode="simple")["task"]
         out = []
@@ -261,7 +264,7 @@ def _leaves(task: str | Path | Mapping[str, Any], task_manager: Any) -> list[tup
                     f"group {text!r} defines a subtask inline ({sub!r:.60}); "
                     "wrap the subtask by its own name or YAML"
                 )
-            out += _leaves(sub, tm)
+            out += _leaves(sub, tm, mode)
         return out
     raise ValueError(f"lmms-eval task {text!r} is a {entry['type']}, which cannot be wrapped")
 
@@ -517,7 +520,6 @@ def write_task_dir(
     the report through ``records/``), ``metadata`` and, with ``dataset_path``, the data.
     """
     import yaml
-    from lmms_eval.utils import load_yaml_config
 
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -526,10 +528,9 @@ def write_task_dir(
     specs: dict[str, dict[str, Any]] = {}
     files: dict[str, str] = {}
     for requested in names:
-        for base_name, base_yaml, base in _leaves(requested, tm):
+        for base_name, base_yaml, base in _leaves(requested, tm, mode="simple"):
             if not base_yaml:
                 raise ValueError(f"task {base_name!r} has no YAML file of its own to include")
-            own = load_yaml_config(base_yaml, mode="simple")
             for pipe in _pipelines(pipeline, variants=True):
                 variant = variant_name(pipe)
                 name = f"{base_name}__{variant}"
@@ -542,11 +543,11 @@ def write_task_dir(
                     "text_column": text,
                     "key_column": key_column,
                     "base_process_docs": base.get("process_docs") is not None,
-                    "base_process_results": callable(base.get("process_results")),
+                    "base_process_results": base.get("process_results") is not None,
                     "records": _records_dir(base, out / "records") is not None,
                 }
                 rdir = str(out / "records") if specs[name]["records"] else None
-                config = _variant_config(base_name, own, name, variant, pipe, rdir)
+                config = _variant_config(base_name, base, name, variant, pipe, rdir)
                 doc: dict[str, Any] = {"include": base_yaml, "task": name}
                 group = _tag_stem(requested)
                 doc["tag"] = [f"hallucue__{group}", f"hallucue__{group}__{variant}"]
