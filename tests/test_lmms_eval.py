@@ -379,6 +379,20 @@ def test_wraps_a_registered_mathvista_shaped_group(mathvista_like, demo, tmp_pat
     log = (tmp_path / "rec" / "mathvista_hc_format__remove_text.jsonl").read_text()
     assert [json.loads(line)["doc_id"] for line in log.splitlines()] == list(range(len(ROWS) - 1))
 
+    # the same as a task folder, pointed at the local copy
+    manifest = hl.write_task_dir(
+        "mathvista_hc", pipe, tmp_path / "t", task_manager=tm, dataset_path=data
+    )
+    assert len(manifest["tasks"]) == 8 and manifest["tags"] == ["hallucue__mathvista_hc"]
+    folder = TaskManager(include_path=str(tmp_path / "t"))
+    config = folder._get_config("mathvista_hc_format__blank_image")
+    assert config["dataset_path"] == str(data) and config["dataset_kwargs"] == {
+        "load_from_disk": True
+    }
+    assert config["process_docs"].image_column == "decoded_image"
+    assert config["lmms_eval_specific_kwargs"] == {"default": {"pre_prompt": ""}}
+    assert folder._get_tasklist("hallucue__mathvista_hc__blank_image") is not None
+
     # predict-only drops the task's process_results; the record still reaches the log
     model = TinyQwen2VL()
     results = simple_evaluate(

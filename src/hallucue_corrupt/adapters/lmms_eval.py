@@ -93,8 +93,8 @@ class CorruptDocs:
     """A ``process_docs`` hook: the base task's own ``process_docs`` (if any), then the
     pipeline over the split; optionally writes ``doc_id`` -> record JSONL.
 
-    Picklable and lazily built (the pipeline is rebuilt from its config), so lmms-eval may
-    copy it freely. ``base`` is a callable or a :class:`_BaseHook`.
+    Holds the pipeline as its config and builds it per call. Errors name the task, and
+    the library's own messages name the sample and field.
     """
 
     def __init__(
@@ -134,8 +134,9 @@ class CorruptDocs:
                 key_column=self.key_column,
                 desc=f"hallucue: {self.task}",
             )
-        except (FieldError, ValueError, KeyError, TypeError) as exc:
-            raise type(exc)(f"task {self.task!r}: {exc}") from exc
+        except (ValueError, KeyError, TypeError) as exc:  # FieldError and MediaError too
+            error = FieldError if isinstance(exc, FieldError) else ValueError
+            raise error(f"task {self.task!r}: {exc}") from exc
         if self.records_dir is not None:
             _write_records(out[RECORD_COLUMN], records_path(self.records_dir, self.task))
         return out
