@@ -8,7 +8,7 @@ import importlib
 import sys
 
 #: suite name -> module of this package
-SUITES = {"core": "run", "scale": "scale"}
+SUITES = {"core": "run", "text": "text", "scale": "scale"}
 
 
 def _main(argv: list[str]) -> int:
