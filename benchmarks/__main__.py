@@ -8,7 +8,7 @@ import importlib
 import sys
 
 #: suite name -> module of this package
-SUITES = {"core": "run", "mutation": "mutation"}
+SUITES = {"core": "run", "text": "text", "scale": "scale", "mutation": "mutation"}
 
 
 def _main(argv: list[str]) -> int:

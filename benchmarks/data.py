@@ -34,7 +34,32 @@ def noise_png(seed: int, size: int) -> bytes:
     return buf.getvalue()
 
 
-KINDS = {"noise": noise_png, "smooth": smooth_png}
+def diagram_png(seed: int, size: int) -> bytes:
+    """A geometry-style figure: white background, thin black lines and a few labels, as in
+    Geometry3K: a PNG of about 10-30 KB at 512 px."""
+    rng = np.random.default_rng(seed)
+    arr = np.full((size, size, 3), 255, dtype=np.uint8)
+    points = rng.integers(size // 10, size - size // 10, (6, 2))
+    for i in range(len(points)):
+        a, b = points[i], points[(i + 1) % len(points)]
+        cv2.line(arr, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), (0, 0, 0), 2, cv2.LINE_AA)
+    for i, (x, y) in enumerate(points):
+        cv2.putText(
+            arr,
+            "ABCDEF"[i],
+            (int(x) + 4, int(y) - 4),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            size / 800,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
+    buf = io.BytesIO()
+    PILImage.fromarray(arr).save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
+
+
+KINDS = {"noise": noise_png, "smooth": smooth_png, "diagram": diagram_png}
 
 
 def question(i: int) -> str:

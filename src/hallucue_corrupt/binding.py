@@ -159,13 +159,16 @@ def bind(
         if key_column is not None:  # read (and checked) whatever the ratio: ids must be unique
             if key_column not in universe.column_names:
                 raise FieldError(f"no key column {key_column!r} in the dataset")
-            keys = universe[key_column]
+            from .features import arrow_column
+
+            keys = arrow_column(universe, key_column)
         elif pipeline.needs_keys:
             keys = range(len(universe))
     if keys is None and num_rows is not None:
         keys = range(num_rows)
     if keys is not None and not isinstance(keys, range):
-        keys = list(keys)
+        if not hasattr(keys, "type"):  # a pyarrow array stays one
+            keys = list(keys)
         check_unique_keys(keys, key_column)
     return RunBinding(
         pipeline,

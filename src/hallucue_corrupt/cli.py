@@ -2,8 +2,9 @@
 
 Commands: ``corrupt`` (corrupt a dataset, write it with its records and a summary),
 ``list`` (the registered corruptions), ``preview`` (a gallery of image corruptions),
-``make-eval`` (the clean and each corrupted variant of an eval set) and ``report``
-(accuracy under corruption from per-sample results). ``hallucue COMMAND --help`` for each.
+``make-eval`` (the clean and each corrupted variant of an eval set), ``lmms-eval-tasks``
+(lmms-eval task folders, clean and corrupted) and ``report`` (accuracy under corruption
+from per-sample results or lmms-eval logs). ``hallucue COMMAND --help`` for each.
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--num-proc", type=int, default=None, help="worker processes")
     run.add_argument("--keep-original", action="store_true", help="keep <column>_original copies")
     run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    # engines and output formats (issue 12); handled in hallucue_corrupt.engines
+    run.add_argument("--engine", choices=["datasets", "ray"], default="datasets",
+                     help="datasets (one machine) or ray (Ray Data; pip install '.[ray]')")
+    run.add_argument("--ray-address", help="Ray cluster to join (auto: the running one)")
+    run.add_argument("--workers", type=int, help="Ray actors (default: one per cluster CPU)")
+    run.add_argument("--format", choices=["arrow", "parquet"],
+                     help="output: arrow (save_to_disk) or parquet; ray and --streaming: parquet")
+    run.add_argument("--streaming", action="store_true",
+                     help="read INPUT as a stream (datasets engine), write parquet")
 
     sub.add_parser("list", help="print the registered corruptions")
 
@@ -93,10 +103,31 @@ def _parser() -> argparse.ArgumentParser:
     prev.add_argument("--cell", type=int, default=128, help="cell size in pixels")
 
     rep = sub.add_parser("report", help="accuracy under corruption from per-sample results")
-    rep.add_argument("results", help="results .jsonl, .parquet or .csv (id, correct, hallucue...)")
+    rep.add_argument(
+        "results",
+        nargs="+",
+        help="results .jsonl/.parquet/.csv (id, correct, hallucue...) or lmms-eval --log_samples "
+        "output; PATH:key=value,... sets columns (model_kind=corrupted,split=test)",
+    )
+    rep.add_argument("--metric", help="lmms-eval logs: the per-sample metric holding the score")
     rep.add_argument("--out", required=True, help="folder for report.md/.html/.json and plots")
     rep.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     rep.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+
+    lm = sub.add_parser(
+        "lmms-eval-tasks", help="write lmms-eval tasks: clean plus one per corruption"
+    )
+    lm.add_argument("--tasks", required=True, help="comma-separated lmms-eval tasks/groups/YAMLs")
+    lm.add_argument("--config", required=True, help="pipeline YAML/JSON")
+    lm.add_argument("--out", required=True, help="folder to pass to lmms-eval --include_path")
+    lm.add_argument("--image-column", help="default: known per benchmark (MathVista...)")
+    lm.add_argument("--text-column", help="default: known per benchmark (MathVista...)")
+    lm.add_argument("--key-column", help="doc field used as the sample key (default: doc_id)")
+    lm.add_argument("--dataset-path", help="local copy of the data (save_to_disk or hub layout)")
+    lm.add_argument(
+        "--include-path", action="append", help="folder of your own task YAMLs (repeatable)"
+    )
+    lm.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
     ev = sub.add_parser(
         "make-eval", help="write the clean and every corrupted variant of an eval set"
@@ -187,8 +218,11 @@ def _atomic_dir(out: Path) -> Iterator[Path]:
 
 def _corrupt(args: argparse.Namespace) -> int:
     from .dataset import corrupt_dataset
+    from .engines import corrupt_scaled, save_output, scaled
     from .records import summarize
 
+    if scaled(args):
+        return corrupt_scaled(args, _pipeline(args), _atomic_dir)
     ds = _input(args)
     pipe = _pipeline(args)
     columns = _columns(args, ds, pipe)
@@ -210,7 +244,7 @@ def _corrupt(args: argparse.Namespace) -> int:
             keep_original=args.keep_original,
             log_path=tmp / "records.jsonl",
         )
-        result.save_to_disk(str(tmp / "dataset"))
+        save_output(result, tmp / "dataset", args.format)
         # summaries come from the logs, which keep the rows on_error="skip" dropped
         logs = (
             {"data": tmp / "records.jsonl"}
@@ -318,9 +352,8 @@ def _preview(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import load_results, write_report
 
-    report = write_report(
-        load_results(args.results), args.out, seed=args.seed, n_boot=args.bootstrap
-    )
+    rows = [row for path in args.results for row in load_results(path, metric=args.metric)]
+    report = write_report(rows, args.out, seed=args.seed, n_boot=args.bootstrap)
     for key, cell in report["accuracy"].items():
         print(f"{key:40s} {100 * cell['accuracy']:6.1f}%  (n={cell['n']})")
     print(f"wrote {args.out}/report.md, report.html, report.json")
@@ -350,6 +383,41 @@ def _make_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lmms_eval_tasks(args: argparse.Namespace) -> int:
+    from .adapters.lmms_eval import write_task_dir
+    from .pipeline import Pipeline
+
+    try:
+        import lmms_eval  # noqa: F401
+    except ImportError:
+        raise CLIError(
+            "lmms-eval is not installed: pip install 'hallucue_corrupt[lmms_eval]' "
+            "(then pip uninstall torchvision; see docs/adapters.md)"
+        ) from None
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        if not args.overwrite:
+            raise CLIError(f"{str(out)!r} exists and is not empty; pass --overwrite")
+        shutil.rmtree(out)
+    manifest = write_task_dir(
+        [t.strip() for t in args.tasks.split(",") if t.strip()],
+        Pipeline.from_config(args.config),
+        out,
+        image_column=args.image_column,
+        text_column=args.text_column,
+        key_column=args.key_column,
+        dataset_path=args.dataset_path,
+        include_path=args.include_path,
+    )
+    for name in manifest["tasks"]:
+        print(name)
+    print(
+        f"wrote {len(manifest['tasks'])} tasks to {out}; run lmms-eval with "
+        f"--include_path {out} --tasks {','.join(manifest['tags'])} --log_samples"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hallucue`` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -364,6 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "make-eval":
             return _make_eval(args)
+        if args.command == "lmms-eval-tasks":
+            return _lmms_eval_tasks(args)
         return _corrupt(args)
     except KeyboardInterrupt:
         print("hallucue: interrupted", file=sys.stderr)

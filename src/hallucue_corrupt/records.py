@@ -20,12 +20,22 @@ named by ``drawn``; :func:`hallucue_corrupt.replay` rebuilds the output from it.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["dumps", "effective", "label", "loads", "summarize", "write_jsonl"]
+__all__ = [
+    "count_emptied",
+    "dumps",
+    "effective",
+    "label",
+    "loads",
+    "summarize",
+    "warn_emptied",
+    "write_jsonl",
+]
 
 
 def dumps(record: Mapping[str, Any]) -> str:
@@ -55,6 +65,35 @@ def label(record: str | Mapping[str, Any] | None) -> str:
         return "clean"
     names = [e["name"] for e in loads(record).get("corruptions", []) if effective(e)]
     return "+".join(dict.fromkeys(names)) or "clean"
+
+
+def count_emptied(records: Iterable[str | Mapping[str, Any] | None]) -> int:
+    """How many records hold a text entry flagged ``emptied`` (nothing but placeholders
+    and white space left of a text, e.g. ``remove_text`` on a question without template)."""
+    total = 0
+    for record in records:
+        if record is None or record == "":
+            continue
+        entries = loads(record).get("corruptions", [])
+        total += any(e.get("emptied") for e in entries)
+    return total
+
+
+def warn_emptied(records: Iterable[str | Mapping[str, Any] | None], where: str = "") -> int:
+    """Log one warning with the count of rows whose text was emptied; returns the count.
+
+    ``corrupt_dataset`` and the CLI call it once per run, so an emptied prompt (a model
+    asked nothing) never passes silently.
+    """
+    count = count_emptied(records)
+    if count:
+        logging.getLogger("hallucue_corrupt").warning(
+            "hallucue: %d row(s)%s had their text emptied: only image placeholders and "
+            "white space remain (no template to keep; see 'emptied' in the records)",
+            count,
+            f" of {where}" if where else "",
+        )
+    return count
 
 
 def summarize(records: Iterable[str | Mapping[str, Any]]) -> dict[str, Any]:
