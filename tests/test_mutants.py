@@ -570,10 +570,13 @@ def test_donor_pool_errors_say_what_is_wrong(small_ds):
     with pytest.raises(ValueError, match=r"^a dataset donor pool needs image_column$"):
         as_pool(small_ds)
 
-    class ColumnsOnly:
+    class ColumnsOnly:  # sized, has column names, but no features: not a dataset
         column_names = ("image",)
 
-    for odd, name in ((ColumnsOnly(), "ColumnsOnly"), (5, "int"), ("abc", "str"), (b"x", "bytes")):
+        def __len__(self) -> int:
+            return 1
+
+    for odd, name in ((ColumnsOnly(), "ColumnsOnly"), (5, "int"), (b"x", "bytes")):
         with pytest.raises(TypeError, match=f"cannot use {name} as a donor pool"):
             as_pool(odd, "image")
     assert isinstance(as_pool([png_bytes(0)]), hc.ListPool) and as_pool(None) is None
