@@ -34,7 +34,33 @@ def noise_png(seed: int, size: int) -> bytes:
     return buf.getvalue()
 
 
-KINDS = {"noise": noise_png, "smooth": smooth_png}
+def diagram_array(seed: int, size: int) -> np.ndarray:
+    """What geometry sets hold: a white canvas, thin black lines, a circle and labels."""
+    rng = np.random.default_rng(seed)
+    arr = np.full((size, size, 3), 255, dtype=np.uint8)
+    points = [tuple(int(v) for v in rng.integers(size // 10, size * 9 // 10, 2)) for _ in range(4)]
+    for a, b in zip(points, points[1:] + points[:1], strict=True):
+        cv2.line(arr, a, b, (0, 0, 0), 1 + size // 512, cv2.LINE_AA)
+    centre = tuple(int(v) for v in rng.integers(size // 3, size * 2 // 3, 2))
+    cv2.circle(arr, centre, size // 5, (0, 0, 0), 1 + size // 512, cv2.LINE_AA)
+    scale = size / 640
+    for label, point in zip("ABCD", points, strict=True):
+        cv2.putText(arr, label, point, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(
+        arr, f"{int(rng.integers(2, 20))} cm", (size // 20, size - size // 20),
+        cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 1, cv2.LINE_AA,
+    )  # fmt: skip
+    return arr
+
+
+def diagram_png(seed: int, size: int) -> bytes:
+    """:func:`diagram_array` as PNG (~20 KB at 512 px)."""
+    buf = io.BytesIO()
+    PILImage.fromarray(diagram_array(seed, size)).save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
+
+
+KINDS = {"noise": noise_png, "smooth": smooth_png, "diagram": diagram_png}
 
 
 def question(i: int) -> str:
