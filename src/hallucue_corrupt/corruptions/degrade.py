@@ -45,8 +45,7 @@ def unit_fill(fill: FillName, unit: np.ndarray) -> np.ndarray:
     """A fill colour for a HxWxC array: unit range for floats, 0-255 for uint8."""
     if unit.dtype == np.uint8:
         if fill == "mean":
-            mean8 = unit.reshape(-1, unit.shape[2]).mean(axis=0, dtype=np.float64)
-            return np.rint(mean8).astype(np.uint8)
+            return np.rint(F.channel_means8(unit)).astype(np.uint8)
         return np.rint(unit_fill(fill, unit[:1, :1].astype(np.float32)) * 255).astype(np.uint8)
     if fill == "mean":
         mean: np.ndarray = unit.mean(axis=(0, 1)).astype(np.float32)
@@ -342,3 +341,8 @@ class Grayscale(GradedImageCorruption):
         self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         return F.desaturate(unit, value), {}
+
+    def degrade8(
+        self, pixels: np.ndarray, value: float, rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        return F.desaturate8(pixels, value), {}

@@ -20,7 +20,9 @@ __all__ = [
     "blank",
     "contrast",
     "contrast8",
+    "channel_means8",
     "desaturate",
+    "desaturate8",
     "downsample",
     "from_uint8",
     "from_unit",
@@ -357,20 +359,25 @@ def contrast(unit: np.ndarray, factor: float) -> np.ndarray:
     return out
 
 
+def channel_means8(arr8: np.ndarray) -> np.ndarray:
+    """Per-channel means of 8-bit HxWxC pixels, in 0-255 (OpenCV: exact integer sums,
+    ~20x faster than a strided numpy reduction)."""
+    import cv2
+
+    return np.asarray(cv2.mean(arr8)[: arr8.shape[2]], dtype=np.float64)
+
+
 def contrast8(arr8: np.ndarray, factor: float) -> np.ndarray:
-    """:func:`contrast` on 8-bit pixels, as one 256-entry table per channel (the same
-    arithmetic in float32, rounded once)."""
+    """:func:`contrast` on 8-bit pixels: per channel ``x * factor + mean * (1 - factor)``
+    as one affine colour transform (OpenCV, rounded and saturated once)."""
     import cv2
 
     channels = arr8.shape[2]
-    mean = arr8.reshape(-1, channels).mean(axis=0, dtype=np.float64) / 255.0
-    levels = np.arange(256, dtype=np.float32)[:, None] / np.float32(255)
-    mean32 = mean.astype(np.float32)[None, :]
-    table = np.clip((levels - mean32) * np.float32(factor) + mean32, 0.0, 1.0)
-    table = np.rint(table * np.float32(255)).astype(np.uint8)
-    if channels == 1:
-        return cv2.LUT(arr8, table[:, 0]).reshape(arr8.shape)
-    return np.asarray(cv2.LUT(np.ascontiguousarray(arr8), table[None, :, :].copy()))
+    matrix = np.zeros((channels, channels + 1), dtype=np.float32)
+    matrix[:, :channels] = np.eye(channels, dtype=np.float32) * np.float32(factor)
+    matrix[:, channels] = channel_means8(arr8) * (1.0 - factor)
+    out = cv2.transform(np.ascontiguousarray(arr8), matrix)
+    return np.asarray(out).reshape(arr8.shape)
 
 
 def desaturate(unit: np.ndarray, amount: float) -> np.ndarray:
@@ -379,6 +386,20 @@ def desaturate(unit: np.ndarray, amount: float) -> np.ndarray:
         return unit
     luma = unit @ np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
     return unit * np.float32(1 - amount) + luma[:, :, None] * np.float32(amount)
+
+
+def desaturate8(arr8: np.ndarray, amount: float) -> np.ndarray:
+    """:func:`desaturate` on 8-bit pixels: one 3x3 colour matrix (OpenCV, rounded and
+    saturated once)."""
+    import cv2
+
+    if arr8.shape[2] == 1:
+        return arr8
+    luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
+    matrix = np.float32(amount) * np.tile(luma, (3, 1)) + np.float32(1 - amount) * np.eye(
+        3, dtype=np.float32
+    )
+    return np.asarray(cv2.transform(np.ascontiguousarray(arr8), matrix))
 
 
 def patch_grid(height: int, width: int, patch: int) -> tuple[int, int]:
@@ -394,11 +415,19 @@ def mask_patches(
     rows, cols = patch_grid(h, w, patch)
     cells = rows * cols
     chosen = rng.permutation(cells)[: round(rate * cells)]
-    keep = np.ones((rows, cols), dtype=bool)
-    keep.flat[chosen] = False
-    mask = np.repeat(np.repeat(keep, patch, axis=0), patch, axis=1)[:h, :w]
-    out = np.where(mask[:, :, None], unit, np.asarray(fill, dtype=unit.dtype))
-    return out.astype(unit.dtype, copy=False), int(chosen.size), cells
+    out = unit.copy()
+    value = np.asarray(fill, dtype=unit.dtype)
+    r, c = np.divmod(chosen, cols)
+    full_r, full_c = h // patch, w // patch
+    inside = (r < full_r) & (c < full_c)
+    # whole cells in one scatter through a (rows, patch, cols, patch, C) view of the output
+    cells_view = out[: full_r * patch, : full_c * patch].reshape(
+        full_r, patch, full_c, patch, unit.shape[2]
+    )
+    cells_view[r[inside], :, c[inside]] = value
+    for rr, cc in zip(r[~inside].tolist(), c[~inside].tolist(), strict=True):  # cut edge cells
+        out[rr * patch : (rr + 1) * patch, cc * patch : (cc + 1) * patch] = value
+    return out, int(chosen.size), cells
 
 
 def occlude(
@@ -412,7 +441,10 @@ def occlude(
     y = int(rng.integers(0, h - rh + 1))
     x = int(rng.integers(0, w - rw + 1))
     out = unit.copy()
-    out[y : y + rh, x : x + rw] = np.asarray(fill, dtype=unit.dtype)
+    # one filled row broadcast down the rectangle: contiguous copies, not per-pixel ones
+    row = np.empty((rw, unit.shape[2]), dtype=unit.dtype)
+    row[:] = np.asarray(fill, dtype=unit.dtype)
+    out[y : y + rh, x : x + rw] = row
     return out, [x, y, rw, rh]
 
 
@@ -437,10 +469,23 @@ def shuffle_patches(
 
 
 def jpeg8(arr8: np.ndarray, quality: int) -> tuple[np.ndarray, int]:
-    """8-bit HxWxC pixels through JPEG at ``quality`` and back; returns (pixels, bytes)."""
-    data = jpeg(Image.fromarray(arr8[:, :, 0] if arr8.shape[2] == 1 else arr8), quality)
-    back = np.asarray(Image.open(io.BytesIO(data)))
-    return back.reshape(arr8.shape), len(data)
+    """8-bit HxWxC pixels (C = 1 or 3) through JPEG at ``quality`` and back, with
+    OpenCV's libjpeg-turbo (4:2:0, no metadata; 1.5x Pillow's encode and decode);
+    returns (pixels, encoded size)."""
+    import cv2
+
+    color = arr8.shape[2] == 3
+    bgr = cv2.cvtColor(arr8, cv2.COLOR_RGB2BGR) if color else arr8
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_OPTIMIZE, 0]
+    ok, data = cv2.imencode(".jpg", bgr, params)
+    if not ok:
+        raise ValueError("OpenCV could not encode the JPEG")
+    rgb = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10 decodes straight to RGB
+    flag = (rgb or cv2.IMREAD_COLOR) if color else cv2.IMREAD_GRAYSCALE
+    back = cv2.imdecode(data, flag)
+    if color and rgb is None:
+        back = cv2.cvtColor(back, cv2.COLOR_BGR2RGB)
+    return back.reshape(arr8.shape), int(data.size)
 
 
 def jpeg(image: Image.Image, quality: int) -> bytes:
