@@ -127,7 +127,9 @@ def peer_ops(name: str, size: int) -> dict[str, Callable[[np.ndarray], Any]]:
 def images(kind: str, size: int, count: int) -> list[np.ndarray]:
     if kind == "diagram":
         return [diagram_array(i, size) for i in range(count)]
-    return [np.random.default_rng(i).integers(0, 256, (size, size, 3), np.uint8) for i in range(count)]
+    return [
+        np.random.default_rng(i).integers(0, 256, (size, size, 3), np.uint8) for i in range(count)
+    ]
 
 
 def section_ops(sizes: list[int], repeats: int, count: int) -> list[dict[str, Any]]:
@@ -147,7 +149,9 @@ def section_ops(sizes: list[int], repeats: int, count: int) -> list[dict[str, An
                     fn(arrays[0])  # warm up
                 for _ in range(repeats):
                     for lib, fn in fns.items():
-                        times[lib].append(median_time(lambda fn=fn: [fn(a) for a in arrays], 1))
+                        times[lib].append(
+                            median_time(lambda fn=fn, arrays=arrays: [fn(a) for a in arrays], 1)
+                        )
                 speeds = {lib: len(arrays) / statistics.median(t) for lib, t in times.items()}
                 peers = {lib: v for lib, v in speeds.items() if lib != "hallucue_corrupt"}
                 best = max(peers.values()) if peers else None
@@ -203,15 +207,15 @@ def section_dataset(n: int, size: int, repeats: int, cache: Path) -> list[dict[s
         raw = ds.cast_column("image", datasets.Image(decode=False))
         jobs: dict[str, Callable[[], Any]] = {}
         for encoding in ("stored", "zlib"):
-            jobs[f"floor:{encoding}"] = lambda e=encoding: raw.map(floor_map(e))
+            jobs[f"floor:{encoding}"] = lambda e=encoding, raw=raw: raw.map(floor_map(e))
         for name in OPS:
             pipe = hc.Pipeline([corruption(name)], seed=0)
-            jobs[name] = lambda pipe=pipe: hc.corrupt_dataset(
+            jobs[name] = lambda pipe=pipe, ds=ds: hc.corrupt_dataset(
                 ds, pipe, image_column="image", key_column="id"
             )
             fn = alb_map(name, size)
             if fn is not None:
-                jobs[f"alb:{name}"] = lambda fn=fn: ds.map(fn)
+                jobs[f"alb:{name}"] = lambda fn=fn, ds=ds: ds.map(fn)
         for job in jobs.values():  # warm-up: pages in memory, tables built
             job()
             free_map_outputs()
@@ -276,7 +280,17 @@ def markdown(results: dict[str, Any], command: str) -> str:
             "",
         ]
         lines += table(
-            ["px", "images", "corruption", "ours /s", "albumentationsx /s", "augly /s", "ratio", "target", "met"],
+            [
+                "px",
+                "images",
+                "corruption",
+                "ours /s",
+                "albumentationsx /s",
+                "augly /s",
+                "ratio",
+                "target",
+                "met",
+            ],
             [
                 [
                     r["size"],
@@ -306,7 +320,18 @@ def markdown(results: dict[str, Any], command: str) -> str:
             "",
         ]
         lines += table(
-            ["images", "corruption", "png", "ours s", "alb s", "vs alb", "met", "floor s", "vs floor", "met"],
+            [
+                "images",
+                "corruption",
+                "png",
+                "ours s",
+                "alb s",
+                "vs alb",
+                "met",
+                "floor s",
+                "vs floor",
+                "met",
+            ],
             [
                 [
                     r["images"],

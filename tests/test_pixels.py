@@ -169,7 +169,9 @@ def test_blank_cached_bytes_keep_the_pillow_encoding():
 # -- arrays of every accepted form (issue 11, bug 4) ------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["gaussian_noise", "gaussian_blur", "blank_image", "patch_shuffle"])
+@pytest.mark.parametrize(
+    "name", ["gaussian_noise", "gaussian_blur", "blank_image", "patch_shuffle"]
+)
 @pytest.mark.parametrize(
     "dtype", [np.uint8, np.uint16, np.float32, np.float64], ids=lambda d: np.dtype(d).name
 )
@@ -179,7 +181,7 @@ def test_hwc_arrays_of_each_dtype_keep_their_form(name, dtype):
     out, rec = hc.make(name).apply_image(arr, key=0)
     assert type(out) is np.ndarray and out.dtype == arr.dtype and out.shape == arr.shape
     if np.dtype(dtype).kind == "f":
-        assert 0.0 <= out.min() and out.max() <= 1.0
+        assert out.min() >= 0.0 and out.max() <= 1.0
     assert rec["before"]["size"] == [30, 20]
 
 
@@ -194,7 +196,7 @@ def test_chw_arrays_by_parameter_and_by_rule(name):
     hwc = (np.random.default_rng(1).random((20, 30, 3))).astype(np.float32)
     chw = np.ascontiguousarray(hwc.transpose(2, 0, 1))
     c = hc.make(name)
-    ref, rec = c.apply_image(hwc, key=4)
+    ref, _ = c.apply_image(hwc, key=4)
     by_param, rec_p = c.apply_image(chw, key=4, layout="CHW")
     by_rule, _ = c.apply_image(chw, key=4)
     assert by_param.shape == chw.shape and by_param.dtype == np.float32
@@ -214,7 +216,7 @@ def test_float_array_row_through_a_pipeline_and_a_pil_donor():
     arr = np.random.default_rng(3).random((16, 16, 3)).astype(np.float32)
     pipe = hc.Pipeline([hc.make("random_image")], seed=0)
     donors = [Image.fromarray(diagram(16)), Image.fromarray(diagram(16))]
-    row, record = pipe.apply({"image": arr}, key=0, image_column="image", pool=donors)
+    row, _ = pipe.apply({"image": arr}, key=0, image_column="image", pool=donors)
     out = row["image"]
     assert out.dtype == np.float32 and out.shape == (16, 16, 3)
     assert np.allclose(out, diagram(16) / 255, atol=1e-6)
@@ -248,8 +250,12 @@ def test_torch_is_not_imported_for_other_values():
 
 @pytest.mark.parametrize(
     "array",
-    [np.zeros((4, 4, 3), np.int32), np.zeros((5, 5, 2), np.uint8), np.zeros((2, 3, 4, 5), np.uint8)],
+    [
+        np.zeros((4, 4, 3), np.int32),
+        np.zeros((5, 5, 2), np.uint8),
+        np.zeros((2, 3, 4, 5), np.uint8),
+    ],
 )
 def test_error_lists_what_is_accepted(array):
-    with pytest.raises(MediaError, match="accepted: HxW.*uint16.*float.*CHW.*torch"):
+    with pytest.raises(MediaError, match=r"accepted: HxW.*uint16.*float.*CHW.*torch"):
         ImageRef(array)

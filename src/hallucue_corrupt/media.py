@@ -109,7 +109,12 @@ def encode_png(image: Image.Image | np.ndarray, encoding: PngEncoding = "zlib") 
 
 
 def _chunk(tag: bytes, body: bytes) -> list[bytes]:
-    return [struct.pack(">I", len(body)), tag, body, struct.pack(">I", zlib.crc32(body, zlib.crc32(tag)))]
+    return [
+        struct.pack(">I", len(body)),
+        tag,
+        body,
+        struct.pack(">I", zlib.crc32(body, zlib.crc32(tag))),
+    ]
 
 
 def _write_png(pixels: np.ndarray, color_type: int, huffman: bool) -> bytes:
@@ -123,7 +128,7 @@ def _write_png(pixels: np.ndarray, color_type: int, huffman: bool) -> bytes:
         packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_HUFFMAN_ONLY)
     else:
         packer = zlib.compressobj(0)
-    data = packer.compress(rows) + packer.flush()
+    data = packer.compress(rows.data) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return b"".join(
         [_PNG_SIGNATURE, *_chunk(b"IHDR", header), *_chunk(b"IDAT", data), *_chunk(b"IEND", b"")]
@@ -166,7 +171,7 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.uint8:
         return array
     top = 65535.0 if array.dtype == np.uint16 else 1.0
-    return np.rint(np.clip(array, 0, top) * (255.0 / top)).astype(np.uint8)
+    return np.asarray(np.rint(np.clip(array, 0, top) * (255.0 / top)), dtype=np.uint8)
 
 
 def _like(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
@@ -178,7 +183,7 @@ def _like(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
     src = scale.get(array.dtype.kind, lambda d: 1.0)(array.dtype)
     dst = scale.get(dtype.kind, lambda d: 1.0)(dtype)
     out = array.astype(np.float64) * (dst / src)
-    return (np.rint(out) if dtype.kind in "iu" else out).astype(dtype)
+    return np.asarray(np.rint(out) if dtype.kind in "iu" else out, dtype=dtype)
 
 
 def _check_pixels(size: tuple[int, int]) -> None:
@@ -211,7 +216,7 @@ class ImageRef:
         self.tensor: Any = None
         if _is_tensor(value):
             self.tensor = value
-            value = value.detach().cpu().numpy()
+            value = cast(Any, value).detach().cpu().numpy()
             layout = "CHW" if layout == "auto" else layout
         if isinstance(value, Image.Image):
             self.kind: Kind = "pil"

@@ -45,8 +45,10 @@ def unit_fill(fill: FillName, unit: np.ndarray) -> np.ndarray:
     """A fill colour for a HxWxC array: unit range for floats, 0-255 for uint8."""
     if unit.dtype == np.uint8:
         if fill == "mean":
-            return np.rint(F.channel_means8(unit)).astype(np.uint8)
-        return np.rint(unit_fill(fill, unit[:1, :1].astype(np.float32)) * 255).astype(np.uint8)
+            means: np.ndarray = np.rint(F.channel_means8(unit)).astype(np.uint8)
+            return means
+        named = unit_fill(fill, unit[:1, :1].astype(np.float32))
+        return np.asarray(np.rint(named * 255), dtype=np.uint8)
     if fill == "mean":
         mean: np.ndarray = unit.mean(axis=(0, 1)).astype(np.float32)
         return mean
@@ -95,10 +97,10 @@ class GradedImageCorruption(ImageCorruption):
         raise NotImplementedError
 
     def degrade8(
-        self, pixels: np.ndarray, value: float, rng: np.random.Generator | None
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """The same degradation on uint8 HxWxC pixels, returning uint8 (optional: skips
-        two float conversions). ``pixels`` may be the caller's array: never modify it."""
+        two float conversions). ``unit`` may be the caller's array: never modify it."""
         raise NotImplementedError
 
     def encoding(self) -> PngEncoding:
@@ -150,9 +152,9 @@ class GaussianNoise(GradedImageCorruption):
         return F.gaussian_noise(unit, value, _need(rng)), {}
 
     def degrade8(
-        self, pixels: np.ndarray, value: float, rng: np.random.Generator | None
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        return F.gaussian_noise8(pixels, value, _need(rng)), {}
+        return F.gaussian_noise8(unit, value, _need(rng)), {}
 
 
 class BlurParams(SeverityParams):
@@ -224,9 +226,9 @@ class JpegCompression(GradedImageCorruption):
         return back.reshape(unit.shape), {"jpeg_bytes": len(data)}
 
     def degrade8(
-        self, pixels: np.ndarray, value: float, rng: np.random.Generator | None
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        back, size = F.jpeg8(pixels, round(value))
+        back, size = F.jpeg8(unit, round(value))
         return back, {"jpeg_bytes": size}
 
 
@@ -249,9 +251,7 @@ class PatchMask(GradedImageCorruption):
         self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         fill = unit_fill(self.params.fill, unit)
-        out, masked, cells = F.mask_patches(
-            unit, value, self.params.patch_size, fill, _need(rng)
-        )
+        out, masked, cells = F.mask_patches(unit, value, self.params.patch_size, fill, _need(rng))
         return out, {"masked_patches": masked, "patches": cells}
 
     degrade8 = degrade  # masks, fills and copies in any dtype
@@ -320,9 +320,9 @@ class Contrast(GradedImageCorruption):
         return F.contrast(unit, value), {}
 
     def degrade8(
-        self, pixels: np.ndarray, value: float, rng: np.random.Generator | None
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        return F.contrast8(pixels, value), {}
+        return F.contrast8(unit, value), {}
 
 
 class GrayscaleParams(SeverityParams):
@@ -343,6 +343,6 @@ class Grayscale(GradedImageCorruption):
         return F.desaturate(unit, value), {}
 
     def degrade8(
-        self, pixels: np.ndarray, value: float, rng: np.random.Generator | None
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        return F.desaturate8(pixels, value), {}
+        return F.desaturate8(unit, value), {}

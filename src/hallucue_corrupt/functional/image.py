@@ -18,9 +18,9 @@ __all__ = [
     "MODE_AFTER",
     "Unit",
     "blank",
+    "channel_means8",
     "contrast",
     "contrast8",
-    "channel_means8",
     "desaturate",
     "desaturate8",
     "downsample",
@@ -483,6 +483,8 @@ def jpeg8(arr8: np.ndarray, quality: int) -> tuple[np.ndarray, int]:
     rgb = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV >= 4.10 decodes straight to RGB
     flag = (rgb or cv2.IMREAD_COLOR) if color else cv2.IMREAD_GRAYSCALE
     back = cv2.imdecode(data, flag)
+    if back is None:
+        raise ValueError("OpenCV could not decode its own JPEG")
     if color and rgb is None:
         back = cv2.cvtColor(back, cv2.COLOR_BGR2RGB)
     return back.reshape(arr8.shape), int(data.size)
