@@ -206,7 +206,7 @@ def section_dataset(n: int, size: int, repeats: int, cache: Path) -> list[dict[s
         ds = build(n, size, cache, kind)
         raw = ds.cast_column("image", datasets.Image(decode=False))
         jobs: dict[str, Callable[[], Any]] = {}
-        for encoding in ("stored", "zlib"):
+        for encoding in ("stored", "auto"):
             jobs[f"floor:{encoding}"] = lambda e=encoding, raw=raw: raw.map(floor_map(e))
         for name in OPS:
             pipe = hc.Pipeline([corruption(name)], seed=0)

@@ -12,7 +12,7 @@ from PIL import Image
 
 import hallucue_corrupt as hc
 from hallucue_corrupt.functional import image as F
-from hallucue_corrupt.media import ImageRef, MediaError, encode_png
+from hallucue_corrupt.media import ImageRef, MediaError, encode_png, incompressible
 
 GRADED = [
     "gaussian_noise",
@@ -152,10 +152,22 @@ def test_png_parameter_picks_the_encoding():
         assert rec["params"]["png"] == png
     assert sizes["zlib"] < sizes["huffman"] < sizes["stored"]
     assert hc.make("gaussian_noise").encoding() == "stored"
-    assert hc.make("gaussian_blur").encoding() == "zlib"
+    assert hc.make("gaussian_blur").encoding() == "auto"
     assert hc.make("gaussian_noise", png="huffman").encoding() == "huffman"
     with pytest.raises(hc.InvalidParams):
         hc.make("gaussian_noise", png="lz4")
+
+
+def test_auto_stores_what_does_not_deflate():
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8)
+    smooth = np.tile(np.linspace(0, 255, 64).astype(np.uint8)[None, :, None], (64, 1, 3))
+    assert incompressible(noise) and not incompressible(smooth)
+    assert not incompressible(diagram(64))
+    assert encode_png(noise, "auto") == encode_png(noise, "stored")
+    assert encode_png(smooth, "auto") == encode_png(smooth, "zlib")
+    src = {"bytes": encode_png(Image.fromarray(noise)), "path": None}
+    out, _ = hc.make("patch_shuffle").apply_image(src, key=0)  # still noise: stored
+    assert len(out["bytes"]) > noise.size
 
 
 def test_blank_cached_bytes_keep_the_pillow_encoding():

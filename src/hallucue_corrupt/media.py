@@ -29,6 +29,7 @@ __all__ = [
     "PngEncoding",
     "donor_problem",
     "encode_png",
+    "incompressible",
     "is_image_value",
 ]
 
@@ -55,8 +56,8 @@ PNG_COMPRESS_LEVEL = 1
 #: ``stored`` no compression (the fastest: noise does not compress anyway, 2% larger than
 #: Huffman-only); ``huffman`` Huffman-only deflate, no row filter (a few % smaller on
 #: noisy pixels, ~10x the time of stored); ``zlib`` Pillow at level 1 with adaptive row
-#: filters (smooth images and diagrams: 3-30x smaller than stored); ``auto`` stored for
-#: noisy outputs and zlib otherwise.
+#: filters (smooth images and diagrams: 3-30x smaller than stored); ``auto`` measures:
+#: stored when a sample of rows barely deflates (:func:`incompressible`), zlib otherwise.
 PngEncoding = Literal["auto", "stored", "huffman", "zlib"]
 PNG_ENCODINGS: tuple[str, ...] = ("auto", "stored", "huffman", "zlib")
 #: PNG colour type of each 8-bit mode the direct writer handles.
@@ -89,49 +90,81 @@ PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
 def encode_png(image: Image.Image | np.ndarray, encoding: PngEncoding = "zlib") -> bytes:
     """Lossless bytes with no timestamps or metadata, so equal pixels give equal bytes:
     PNG where the mode allows, TIFF otherwise (CMYK, I, F). ``encoding`` picks the PNG
-    compression (see :data:`PngEncoding`; ``auto`` is ``zlib`` here). An 8-bit array
-    (HxW, HxWx3, HxWx4) is written without building a PIL image when stored or
-    Huffman-only."""
-    if encoding in ("stored", "huffman"):
-        arr = image if isinstance(image, np.ndarray) else None
-        mode = _array_mode(arr) if arr is not None else image.mode  # type: ignore[union-attr]
-        if mode in _PNG_COLOR_TYPES:
-            pixels = arr if arr is not None else np.asarray(image)
+    compression (see :data:`PngEncoding`). An 8-bit array (HxW, HxWx3, HxWx4) is written
+    without building a PIL image when stored or Huffman-only."""
+    arr = image if isinstance(image, np.ndarray) else None
+    mode = _array_mode(arr) if arr is not None else image.mode  # type: ignore[union-attr]
+    if encoding != "zlib" and mode in _PNG_COLOR_TYPES:
+        pixels = arr if arr is not None else np.asarray(image)
+        if encoding == "auto":
+            encoding = "stored" if incompressible(pixels) else "zlib"
+        if encoding != "zlib":
             return _write_png(pixels, _PNG_COLOR_TYPES[mode], encoding == "huffman")
-    if isinstance(image, np.ndarray):
-        image = ImageRef(image).pil()
+    if arr is not None:
+        image = ImageRef(arr).pil()
     buf = io.BytesIO()
-    if image.mode in PNG_MODES:
-        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    if image.mode in PNG_MODES:  # type: ignore[union-attr]
+        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)  # type: ignore[union-attr]
     else:
-        image.save(buf, format="TIFF")
+        image.save(buf, format="TIFF")  # type: ignore[union-attr]
     return buf.getvalue()
 
 
-def _chunk(tag: bytes, body: bytes) -> list[bytes]:
-    return [
-        struct.pack(">I", len(body)),
-        tag,
-        body,
-        struct.pack(">I", zlib.crc32(body, zlib.crc32(tag))),
-    ]
+#: ``auto`` stores an image whose sampled rows deflate to more than this share of their size.
+_INCOMPRESSIBLE = 0.85
+
+
+def incompressible(pixels: np.ndarray) -> bool:
+    """Whether deflate would gain little on these 8-bit pixels: 16 rows spread over the
+    image, each as its difference from the row above (PNG's "up" filter), compressed at
+    level 1 (about 1% of the image; a fraction of a millisecond)."""
+    height = pixels.shape[0]
+    if height < 2:
+        return False
+    picks = np.linspace(1, height - 1, num=min(16, height - 1)).astype(np.intp)
+    rows = pixels[picks].astype(np.int16) - pixels[picks - 1]
+    sample = rows.astype(np.uint8).tobytes()
+    return len(zlib.compress(sample, 1)) > _INCOMPRESSIBLE * len(sample)
+
+
+def _chunk(tag: bytes, body: list[Any]) -> list[Any]:
+    """A PNG chunk around ``body`` (a list of buffers, joined once by the caller)."""
+    crc = zlib.crc32(tag)
+    for piece in body:
+        crc = zlib.crc32(piece, crc)
+    length = sum(memoryview(piece).nbytes for piece in body)
+    return [struct.pack(">I", length), tag, *body, struct.pack(">I", crc)]
+
+
+def _stored_zlib(raw: memoryview) -> list[Any]:
+    """A zlib stream of stored (uncompressed) deflate blocks over ``raw``, as pieces that
+    point into it: the pixels are copied only once, into the final bytes."""
+    pieces: list[Any] = [b"\x78\x01"]
+    size = len(raw)
+    for start in range(0, max(size, 1), 65535):
+        block = raw[start : start + 65535]
+        final = start + 65535 >= size
+        pieces += [struct.pack("<BHH", final, len(block), len(block) ^ 0xFFFF), block]
+    pieces.append(struct.pack(">I", zlib.adler32(raw)))
+    return pieces
 
 
 def _write_png(pixels: np.ndarray, color_type: int, huffman: bool) -> bytes:
-    """An 8-bit PNG with no row filter, deflated stored or Huffman-only: the pixels are
-    copied once into the filtered rows and once into the output (Pillow and OpenCV both
-    take 2-10x longer: they search row filters, or deflate at level 0 through libpng)."""
+    """An 8-bit PNG with no row filter, deflated stored or Huffman-only (Pillow and
+    OpenCV both take 2-10x longer: they search row filters, or deflate at level 0
+    through libpng)."""
     height, width = pixels.shape[:2]
     rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter byte 0 = none
     rows[:, 1:] = pixels.reshape(height, -1)
+    raw = memoryview(rows).cast("B")
     if huffman:
         packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_HUFFMAN_ONLY)
+        idat: list[Any] = [packer.compress(raw) + packer.flush()]
     else:
-        packer = zlib.compressobj(0)
-    data = packer.compress(rows.data) + packer.flush()
+        idat = _stored_zlib(raw)
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return b"".join(
-        [_PNG_SIGNATURE, *_chunk(b"IHDR", header), *_chunk(b"IDAT", data), *_chunk(b"IEND", b"")]
+        [_PNG_SIGNATURE, *_chunk(b"IHDR", [header]), *_chunk(b"IDAT", idat), *_chunk(b"IEND", [])]
     )
 
 

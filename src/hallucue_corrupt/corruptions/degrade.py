@@ -67,7 +67,7 @@ class SeverityParams(Params):
     png: PngEncoding = Field(
         "auto",
         description="PNG compression of encoded outputs: stored, huffman, zlib, or auto "
-        "(stored for noise, zlib otherwise).",
+        "(stored for noise; otherwise stored when a sample of rows barely deflates, else zlib).",
     )
 
 
@@ -104,11 +104,10 @@ class GradedImageCorruption(ImageCorruption):
         raise NotImplementedError
 
     def encoding(self) -> PngEncoding:
-        """The PNG compression for encoded outputs (``png``; ``auto`` resolved)."""
+        """The PNG compression for encoded outputs: ``png``, with ``auto`` resolved to
+        ``stored`` for noisy outputs (measured per image otherwise)."""
         png: PngEncoding = getattr(self.params, "png", "auto")
-        if png == "auto":
-            return "stored" if self.NOISY else "zlib"
-        return png
+        return "stored" if png == "auto" and self.NOISY else png
 
     def draw(self, value: ImageRef, ctx: Context) -> dict[str, Any]:
         return {"rng_seed": ctx.stream_seed()} if self.RANDOM else {}
