@@ -31,6 +31,7 @@ __all__ = [
     "encode_png",
     "incompressible",
     "is_image_value",
+    "resolve_encoding",
 ]
 
 #: What an image field may hold: a PIL image, an HxW / HxWxC array (or a CHW torch tensor),
@@ -53,13 +54,14 @@ ACCEPTED_ARRAYS = (
 #: a fraction of the default 6 for images about 10% larger.
 PNG_COMPRESS_LEVEL = 1
 #: How new pixels are written as PNG (measured in docs/performance.md):
-#: ``stored`` no compression (the fastest: noise does not compress anyway, 2% larger than
-#: Huffman-only); ``huffman`` Huffman-only deflate, no row filter (a few % smaller on
-#: noisy pixels, ~10x the time of stored); ``zlib`` Pillow at level 1 with adaptive row
-#: filters (smooth images and diagrams: 3-30x smaller than stored); ``auto`` measures:
-#: stored when a sample of rows barely deflates (:func:`incompressible`), zlib otherwise.
-PngEncoding = Literal["auto", "stored", "huffman", "zlib"]
-PNG_ENCODINGS: tuple[str, ...] = ("auto", "stored", "huffman", "zlib")
+#: ``stored`` no compression (the fastest by far; noise does not compress anyway);
+#: ``rle`` the "up" row filter and run-length deflate (a few ms at 512 px: diagrams,
+#: smooth images, blurred or masked outputs 3-30x smaller than stored); ``huffman``
+#: Huffman-only deflate, no row filter; ``zlib`` Pillow at level 1 with adaptive row
+#: filters (often the smallest, 2-15x the time of rle); ``auto`` measures each image:
+#: stored when a sample of its rows barely deflates (:func:`incompressible`), rle otherwise.
+PngEncoding = Literal["auto", "stored", "rle", "huffman", "zlib"]
+PNG_ENCODINGS: tuple[str, ...] = ("auto", "stored", "rle", "huffman", "zlib")
 #: PNG colour type of each 8-bit mode the direct writer handles.
 _PNG_COLOR_TYPES = {"L": 0, "LA": 4, "RGB": 2, "RGBA": 6}
 
@@ -90,16 +92,15 @@ PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
 def encode_png(image: Image.Image | np.ndarray, encoding: PngEncoding = "zlib") -> bytes:
     """Lossless bytes with no timestamps or metadata, so equal pixels give equal bytes:
     PNG where the mode allows, TIFF otherwise (CMYK, I, F). ``encoding`` picks the PNG
-    compression (see :data:`PngEncoding`). An 8-bit array (HxW, HxWx3, HxWx4) is written
-    without building a PIL image when stored or Huffman-only."""
+    compression (see :data:`PngEncoding`). 8-bit L, LA, RGB and RGBA pixels are written
+    by this module's own PNG writer for every encoding but ``zlib`` (Pillow)."""
     arr = image if isinstance(image, np.ndarray) else None
     mode = _array_mode(arr) if arr is not None else image.mode  # type: ignore[union-attr]
     if encoding != "zlib" and mode in _PNG_COLOR_TYPES:
         pixels = arr if arr is not None else np.asarray(image)
-        if encoding == "auto":
-            encoding = "stored" if incompressible(pixels) else "zlib"
+        encoding = resolve_encoding(pixels, encoding)
         if encoding != "zlib":
-            return _write_png(pixels, _PNG_COLOR_TYPES[mode], encoding == "huffman")
+            return _write_png(pixels, _PNG_COLOR_TYPES[mode], encoding)
     if arr is not None:
         image = ImageRef(arr).pil()
     buf = io.BytesIO()
@@ -110,21 +111,46 @@ def encode_png(image: Image.Image | np.ndarray, encoding: PngEncoding = "zlib") 
     return buf.getvalue()
 
 
+def resolve_encoding(pixels: np.ndarray, encoding: PngEncoding) -> PngEncoding:
+    """``encoding`` with ``auto`` decided for these 8-bit pixels: stored or rle."""
+    if encoding != "auto":
+        return encoding
+    return "stored" if incompressible(pixels) else "rle"
+
+
 #: ``auto`` stores an image whose sampled rows deflate to more than this share of their size.
 _INCOMPRESSIBLE = 0.85
 
 
+def _up_filtered(pixels: np.ndarray, picks: np.ndarray | None = None) -> np.ndarray:
+    """PNG scanlines with the "up" filter (type 2: each byte minus the byte above), for
+    all rows or for the rows ``picks`` (each against its own row above)."""
+    flat = pixels.reshape(pixels.shape[0], -1)
+    if picks is not None:
+        rows = np.empty((picks.size, 1 + flat.shape[1]), dtype=np.uint8)
+        np.subtract(flat[picks], flat[picks - 1], out=rows[:, 1:])
+    else:
+        rows = np.empty((flat.shape[0], 1 + flat.shape[1]), dtype=np.uint8)
+        rows[0, 1:] = flat[0]
+        np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])
+    rows[:, 0] = 2
+    return rows
+
+
+def _rle(data: Any) -> bytes:
+    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    return packer.compress(data) + packer.flush()
+
+
 def incompressible(pixels: np.ndarray) -> bool:
     """Whether deflate would gain little on these 8-bit pixels: 16 rows spread over the
-    image, each as its difference from the row above (PNG's "up" filter), compressed at
-    level 1 (about 1% of the image; a fraction of a millisecond)."""
+    image, up-filtered and run-length deflated as ``rle`` would (about 3% of the image)."""
     height = pixels.shape[0]
     if height < 2:
         return False
     picks = np.linspace(1, height - 1, num=min(16, height - 1)).astype(np.intp)
-    rows = pixels[picks].astype(np.int16) - pixels[picks - 1]
-    sample = rows.astype(np.uint8).tobytes()
-    return len(zlib.compress(sample, 1)) > _INCOMPRESSIBLE * len(sample)
+    sample = _up_filtered(pixels, picks)
+    return len(_rle(sample.data)) > _INCOMPRESSIBLE * sample.size
 
 
 def _chunk(tag: bytes, body: list[Any]) -> list[Any]:
@@ -149,19 +175,22 @@ def _stored_zlib(raw: memoryview) -> list[Any]:
     return pieces
 
 
-def _write_png(pixels: np.ndarray, color_type: int, huffman: bool) -> bytes:
-    """An 8-bit PNG with no row filter, deflated stored or Huffman-only (Pillow and
-    OpenCV both take 2-10x longer: they search row filters, or deflate at level 0
-    through libpng)."""
+def _write_png(pixels: np.ndarray, color_type: int, encoding: str) -> bytes:
+    """An 8-bit PNG: stored (no filter), rle (up filter, run-length deflate) or huffman
+    (no filter, Huffman-only deflate). Pillow and OpenCV take 2-20x longer: they search
+    row filters, or run every byte through libpng's deflate even at level 0."""
     height, width = pixels.shape[:2]
-    rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter byte 0 = none
-    rows[:, 1:] = pixels.reshape(height, -1)
-    raw = memoryview(rows).cast("B")
-    if huffman:
-        packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_HUFFMAN_ONLY)
-        idat: list[Any] = [packer.compress(raw) + packer.flush()]
+    if encoding == "rle":
+        idat: list[Any] = [_rle(_up_filtered(pixels).data)]
     else:
-        idat = _stored_zlib(raw)
+        rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter 0 = none
+        rows[:, 1:] = pixels.reshape(height, -1)
+        raw = rows.data.cast("B")
+        if encoding == "huffman":
+            packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_HUFFMAN_ONLY)
+            idat = [packer.compress(raw) + packer.flush()]
+        else:
+            idat = _stored_zlib(raw)
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return b"".join(
         [_PNG_SIGNATURE, *_chunk(b"IHDR", [header]), *_chunk(b"IDAT", idat), *_chunk(b"IEND", [])]

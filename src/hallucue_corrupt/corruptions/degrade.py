@@ -66,8 +66,8 @@ class SeverityParams(Params):
     severity: float = Field(3.0, ge=1.0, le=5.0, description="ImageNet-C-style strength, 1-5.")
     png: PngEncoding = Field(
         "auto",
-        description="PNG compression of encoded outputs: stored, huffman, zlib, or auto "
-        "(stored for noise; otherwise stored when a sample of rows barely deflates, else zlib).",
+        description="PNG compression of encoded outputs: stored, rle, huffman, zlib, or "
+        "auto (stored for noise; else stored if a sample of rows barely deflates, else rle).",
     )
 
 
