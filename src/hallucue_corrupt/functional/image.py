@@ -415,6 +415,9 @@ def desaturate8(arr8: np.ndarray, amount: float) -> np.ndarray:
 
     if arr8.shape[2] == 1:
         return arr8
+    if amount >= 1.0:  # fully gray: OpenCV's fixed-point luma, copied to the three channels
+        gray = cv2.cvtColor(np.ascontiguousarray(arr8), cv2.COLOR_RGB2GRAY)
+        return np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
     luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
     matrix = np.float32(amount) * np.tile(luma, (3, 1)) + np.float32(1 - amount) * np.eye(
         3, dtype=np.float32
