@@ -272,3 +272,16 @@ def test_torch_is_not_imported_for_other_values():
 def test_error_lists_what_is_accepted(array):
     with pytest.raises(MediaError, match=r"accepted: HxW.*uint16.*float.*CHW.*torch"):
         ImageRef(array)
+
+
+@pytest.mark.parametrize("name", GRADED)
+def test_uint8_chw_and_rgba_views_match_contiguous_hwc(name):
+    """The 8-bit paths take strided views (a CHW array's HWC view, RGBA without alpha)."""
+    chw = np.random.default_rng(0).integers(0, 256, (3, 40, 50), np.uint8)
+    out, _ = hc.make(name).apply_image(chw, key=1, layout="CHW")
+    ref, _ = hc.make(name).apply_image(np.ascontiguousarray(chw.transpose(1, 2, 0)), key=1)
+    assert np.array_equal(out, ref.transpose(2, 0, 1))
+    rgba = np.random.default_rng(1).integers(0, 256, (40, 50, 4), np.uint8)
+    out4, _ = hc.make(name).apply_image(rgba, key=1)
+    ref3, _ = hc.make(name).apply_image(np.ascontiguousarray(rgba[:, :, :3]), key=1)
+    assert np.array_equal(out4[:, :, :3], ref3) and np.array_equal(out4[:, :, 3], rgba[:, :, 3])
