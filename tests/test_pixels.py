@@ -285,3 +285,16 @@ def test_uint8_chw_and_rgba_views_match_contiguous_hwc(name):
     out4, _ = hc.make(name).apply_image(rgba, key=1)
     ref3, _ = hc.make(name).apply_image(np.ascontiguousarray(rgba[:, :, :3]), key=1)
     assert np.array_equal(out4[:, :, :3], ref3) and np.array_equal(out4[:, :, 3], rgba[:, :, 3])
+
+
+def test_png_exif_orientation_is_still_applied():
+    """The EXIF parse is skipped only for PNGs without an eXIf chunk."""
+    img = Image.new("RGB", (40, 20), (10, 200, 10))
+    exif = img.getexif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", exif=exif.tobytes())
+    out, rec = hc.make("gaussian_noise").apply_image(buf.getvalue())
+    assert Image.open(io.BytesIO(out)).size == (20, 40)
+    plain, _ = hc.make("gaussian_noise").apply_image(encode_png(img))
+    assert Image.open(io.BytesIO(plain)).size == (40, 20)

@@ -186,7 +186,9 @@ def to_pixels(image: ImageRef, *, uint8: bool = False) -> tuple[np.ndarray, Unit
         unit = np.asarray(data, dtype=np.float32) / np.float32(scale)
         return unit, how
     pil = image.pil()
-    if pil.getexif().get(_ORIENTATION, 1) != 1:
+    # a loaded PNG holds any EXIF in info["exif"]; parsing an absent one costs ~1 ms
+    maybe_exif = pil.format != "PNG" or "exif" in pil.info
+    if maybe_exif and pil.getexif().get(_ORIENTATION, 1) != 1:
         pil = ImageOps.exif_transpose(pil)  # pixels as they are shown; the tag is not kept
     mode = pil.mode
     alpha_img = None
