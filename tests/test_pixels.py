@@ -294,7 +294,7 @@ def test_png_exif_orientation_is_still_applied():
     exif[0x0112] = 6
     buf = io.BytesIO()
     img.save(buf, format="PNG", exif=exif.tobytes())
-    out, rec = hc.make("gaussian_noise").apply_image(buf.getvalue())
+    out, _ = hc.make("gaussian_noise").apply_image(buf.getvalue())
     assert Image.open(io.BytesIO(out)).size == (20, 40)
     plain, _ = hc.make("gaussian_noise").apply_image(encode_png(img))
     assert Image.open(io.BytesIO(plain)).size == (40, 20)
