@@ -8,7 +8,7 @@ import importlib
 import sys
 
 #: suite name -> module of this package
-SUITES = {"core": "run", "pixels": "pixels"}
+SUITES = {"core": "run", "text": "text", "scale": "scale", "pixels": "pixels"}
 
 
 def _main(argv: list[str]) -> int:

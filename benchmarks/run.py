@@ -66,6 +66,21 @@ def median_time(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
+def round_robin(jobs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Wall times of ``repeats`` rounds of every job in turn (same conditions for each),
+    after one warm-up run of the first (the dataset's pages are then in memory)."""
+    next(iter(jobs.values()))()
+    free_map_outputs()
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(repeats):
+        for name, job in jobs.items():
+            start = time.perf_counter()
+            job()
+            times[name].append(time.perf_counter() - start)
+            free_map_outputs()
+    return times
+
+
 def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list[dict[str, Any]]:
     """Identity and each corruption timed round-robin (warm page cache, same conditions)."""
     import datasets
@@ -84,15 +99,7 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
             jobs[name] = lambda pipe=pipe, procs=procs: hc.corrupt_dataset(
                 ds, pipe, num_proc=procs, **columns
             )
-        jobs["identity"]()  # warm-up: the dataset's pages are in memory for every job
-        free_map_outputs()
-        times: dict[str, list[float]] = {name: [] for name in jobs}
-        for _ in range(repeats):
-            for name, job in jobs.items():
-                start = time.perf_counter()
-                job()
-                times[name].append(time.perf_counter() - start)
-                free_map_outputs()
+        times = round_robin(jobs, repeats)
         identity = statistics.median(times["identity"])
         for name in TARGETS:
             t = statistics.median(times[name])

@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import hallucue_corrupt as hc
 from hallucue_corrupt.adapters import trl as hc_trl
-from hallucue_corrupt.adapters.tiny_qwen import build_tiny_qwen2_vl
+from hallucue_corrupt.testing import tiny_qwen2_vl
 
 
 def boxed_match(completions: list[Any], answer: list[str], **kwargs: Any) -> list[float]:
@@ -33,7 +33,7 @@ def main(out_dir: Path) -> None:
     pipe = hc.Pipeline([hc.make("blank_image")], ratio=0.5, seed=0)
     ds = hc_trl.corrupt(ds, pipe, key_column="id")
 
-    model, processor = build_tiny_qwen2_vl()
+    model, processor = tiny_qwen2_vl()
     args = GRPOConfig(
         output_dir=str(out_dir / "grpo"),
         per_device_train_batch_size=4,

@@ -20,6 +20,31 @@ from hallucue_corrupt.compose import Composite
 SAMPLE = 1  # demo-001: a right triangle with numeric conditions
 THUMB = 200
 
+#: Questions written for these docs in the style of each benchmark (not copied from them).
+STYLES = {
+    "MathVerse (`Choices:` lines)": (
+        "As shown in the figure, line m is parallel to line n, angle 1 = 35.0, then angle 2 is "
+        "equal to ()\nChoices:\nA:35°\nB:55°\nC:145°\nD:125°"
+    ),
+    "MathVista (official query, hint)": (
+        "Hint: Please answer the question requiring a floating-point number with one decimal "
+        "place and provide the final value, e.g., 1.2, 1.3, 1.4, at the end.\nQuestion: A cart "
+        "of mass $m=2.0 \\mathrm{~kg}$ moves at $v=3.0 \\mathrm{~m/s}$. What is its kinetic "
+        "energy? (Unit: J)"
+    ),
+    "We-Math (inline options)": (
+        "As shown in the diagram, the side of the square is 8 cm. What is its area in cm²?\n"
+        "A. 16;B. 32;C. 64;D. 128; E. No correct answer"
+    ),
+    "GeoQA (Chinese)": "如图，AB是⊙O的直径，点C在⊙O上，若∠BAC＝30°，则∠B的度数为（）",
+    "EasyR1 wrapping (template joined by a space)": (
+        "<image>There is a red parabola passing (0,3) and (2,-1). Its axis is x = 1. Find the "
+        "vertex of the parabola. You FIRST think about the reasoning process as an internal "
+        "monologue and then provide the final answer. The reasoning process MUST BE enclosed "
+        "within <think> </think> tags. The final answer MUST BE put in \\boxed{}."
+    ),
+}
+
 
 def _cell(image: Any, caption: str) -> Image.Image:
     tile = Image.new("RGB", (THUMB, THUMB + 18), (255, 255, 255))
@@ -90,6 +115,19 @@ def page(name: str, ds: Any, out: Path) -> str:
             new["problem"],
             "```",
         ]
+    if cls.modality == "text" or name == "vision_dominant":
+        lines += ["", "## On benchmark-style questions", ""]
+        lines += [
+            "Questions written for these docs in each benchmark's style; the outputs are this "
+            "code's, regenerated with the page.",
+        ]
+        for style, text in STYLES.items():
+            if name == "vision_dominant":
+                _, after, entry = corruption.apply_sample([Image.new("RGB", (64, 64))], text)
+            else:
+                after, entry = corruption.apply_text(text, key="docs")
+            shown = after if entry["applied"] else f"(not fired: {entry.get('reason')})"
+            lines += ["", f"**{style}**", "", "```text", text, "```", "", "```text", shown, "```"]
     lines += [
         "",
         "## Record",

@@ -2,7 +2,6 @@
 
 import io
 import itertools
-import json
 
 import numpy as np
 import pytest
@@ -26,7 +25,6 @@ GRADED = [
     "grayscale",
 ]
 RANDOM = {"gaussian_noise", "patch_mask", "occlusion", "patch_shuffle"}
-MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"]
 
 
 def textured(size=(96, 72), seed=0) -> Image.Image:
@@ -54,30 +52,16 @@ def test_effect_grows_with_severity(name):
 
 
 @pytest.mark.parametrize("name", GRADED)
-def test_deterministic_and_recorded(name):
+def test_severity_is_recorded(name):
+    """Determinism, keys, JSON records, every mode and size: the contract
+    (tests/test_testing_kit.py); here what a graded record says about its severity."""
     src = png_bytes(5, (40, 30))
     c = hc.make(name, severity=4)
     a, rec = c.apply_image(src, seed=1, key="k")
-    b, rec_b = c.apply_image(src, seed=1, key="k")
-    assert isinstance(a, bytes) and a == b and rec == rec_b
-    assert Image.open(io.BytesIO(a)).size == (40, 30)
+    assert isinstance(a, bytes) and Image.open(io.BytesIO(a)).size == (40, 30)
     assert rec["params"]["severity"] == 4.0 and rec["intensity"] == 0.8
     assert rec[c.VALUE] == pytest.approx(c.LEVELS[3])
-    assert json.loads(json.dumps(rec)) == rec
-    if name in RANDOM:
-        other, _ = c.apply_image(src, seed=1, key="other")
-        assert other != a
-
-
-@pytest.mark.parametrize("name", GRADED)
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("size", [(1, 1), (3, 2), (300, 200)])
-def test_modes_and_sizes(name, mode, size):
-    src = textured(size).convert(mode)
-    out, rec = hc.make(name, severity=5).apply_image(src, key=0)
-    assert out.size == size
-    assert out.mode == F.MODE_AFTER.get(mode, mode)
-    assert rec["before"]["mode"] == mode and rec["after"]["mode"] == out.mode
+    assert ("rng_seed" in rec.get("drawn", [])) == (name in RANDOM)
 
 
 @pytest.mark.parametrize("name", GRADED)

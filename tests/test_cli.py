@@ -172,3 +172,104 @@ def test_examples_run(tmp_path, script):
         cwd=tmp_path,
         timeout=600,
     )
+
+
+# -- issue 11: flags, help, columns, counts ----------------------------------------------------
+
+
+def test_version_and_top_level_help_list_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"hallucue_corrupt {hc.__version__}"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for command in ("corrupt", "list", "preview", "make-eval", "report"):
+        assert command in text
+
+
+def test_corrupt_flags_on_error_selection_limit_log(tmp_path, capsys):
+    src = tmp_path / "in.parquet"
+    ds = make_dataset(10)
+    raw = ds.cast_column("image", ds.features["image"].__class__(decode=False)).map(
+        lambda r, i: {
+            "image": {"bytes": b"broken" if i == 2 else r["image"]["bytes"], "path": None}
+        },
+        with_indices=True,
+    )
+    raw.to_parquet(str(src))
+    out, log = tmp_path / "out", tmp_path / "logs" / "records.jsonl"
+    args = ["corrupt", str(src), "-c", "blank_image", "--out", str(out), "--limit", "6"]
+    assert (
+        main(
+            [
+                *args,
+                "--on-error",
+                "skip",
+                "--selection",
+                "bernoulli",
+                "--ratio",
+                "1",
+                "--log",
+                str(log),
+            ]
+        )
+        == 0
+    )
+    last = capsys.readouterr().out.splitlines()[-2]
+    assert "5/6 rows corrupted" in last
+    assert "errors=1 skipped=1 superseded=0 emptied=0" in last
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pipeline"]["selection"] == "bernoulli"
+    assert summary["pipeline"]["on_error"] == "skip"
+    assert summary["columns"] == {"image": "image", "text": None, "key": "id"}
+    assert summary["splits"]["data"]["errors"] == 1 and summary["splits"]["data"]["rows"] == 6
+    assert log.read_text() == (out / "records.jsonl").read_text()
+    assert len(load_from_disk(str(out / "dataset"))) == 5
+    # without --on-error the config's default (raise) stops with the sample named
+    assert main([*args, "--overwrite"]) == 2
+    assert "sample 'q002', field 'image'" in capsys.readouterr().err
+
+
+def test_make_eval_takes_seed_and_num_proc(tmp_path, capsys):
+    config = tmp_path / "pipe.yaml"
+    hc.Pipeline([hc.make("random_image")], seed=0).to_config(config)
+    runs = {}
+    for name, extra in {"a": ["--num-proc", "2", "--seed", "7"], "b": ["--seed", "7"]}.items():
+        out = tmp_path / name
+        assert (
+            main(["make-eval", "--demo", "--config", str(config), "--out", str(out), *extra]) == 0
+        )
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["pipeline"]["seed"] == 7
+        runs[name] = load_from_disk(str(out / "random_image"))["hallucue"]
+    assert runs["a"] == runs["b"]
+
+
+def test_list_aligns_and_keeps_whole_sentences(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = [line for line in lines if not line.startswith(" ")]
+    assert len(starts) == len(hc.list_corruptions())
+    # the description column starts at the same place on every line
+    columns = {len(line) - len(line.split("  ", 1)[1].lstrip()) for line in starts}
+    assert len({line.index(line.split()[2]) for line in starts}) == 1, columns
+    assert all(len(line) <= 100 for line in lines)
+    text = " ".join(line.strip() for line in lines)
+    assert "render_text_to_image" in text and text.count(".") >= len(starts)
+
+
+def test_preview_with_nothing_to_draw_and_an_input_dataset(tmp_path, capsys):
+    config = tmp_path / "text.yaml"
+    hc.Pipeline([hc.make("remove_text")]).to_config(config)
+    png = tmp_path / "g.png"
+    assert main(["preview", "--config", str(config), "--out", str(png)]) == 0
+    assert "nothing to draw" in capsys.readouterr().out and not png.exists()
+    src = tmp_path / "mine.parquet"
+    make_dataset(3).rename_column("image", "picture").to_parquet(str(src))
+    hc.Pipeline([hc.make("blank_image")]).to_config(config)
+    assert (
+        main(["preview", str(src), "--config", str(config), "--out", str(png), "--cell", "32"]) == 0
+    )
+    assert png.exists() and "wrote" in capsys.readouterr().out

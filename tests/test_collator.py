@@ -67,7 +67,7 @@ def test_paired_views_and_base_collate():
     )
     out = collate(ROWS[:2])
     assert out["clean"]["problem"] == [ROWS[0]["problem"], ROWS[1]["problem"]]
-    assert out["corrupted"]["problem"] == ["<image> Answer step by step."] * 2
+    assert out["corrupted"]["problem"] == ["<image>Answer step by step."] * 2
 
 
 def test_missing_key_is_a_clear_error():

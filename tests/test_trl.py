@@ -13,7 +13,7 @@ trl = pytest.importorskip("trl")
 
 import hallucue_corrupt as hc  # noqa: E402
 from hallucue_corrupt.adapters import trl as trl_adapter  # noqa: E402
-from hallucue_corrupt.adapters.tiny_qwen import build_tiny_qwen2_vl  # noqa: E402
+from hallucue_corrupt.testing import tiny_qwen2_vl  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def trainer(
     tmp_path: Any, dataset: Any, reward_funcs: list[Any], callbacks: list[Any] | None = None
 ) -> Any:
-    model, processor = build_tiny_qwen2_vl()
+    model, processor = tiny_qwen2_vl()
     args = trl.GRPOConfig(
         output_dir=str(tmp_path / "out"),
         per_device_train_batch_size=4,

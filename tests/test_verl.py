@@ -19,7 +19,7 @@ from verl.utils.dataset.rl_dataset import RLHFDataset, get_dataset_class
 
 import hallucue_corrupt as hc
 from hallucue_corrupt.adapters import verl as verl_adapter
-from hallucue_corrupt.adapters.tiny_qwen import build_processor
+from hallucue_corrupt.testing import tiny_qwen2_vl_processor
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -72,7 +72,7 @@ def test_written_parquet_loads_in_verl_with_images_placeholders_and_records(tmp_
         "reward_model",
         "extra_info",
     }
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     ds = RLHFDataset(str(path), processor.tokenizer, data_config(tmp_path), processor=processor)
     assert len(ds) == len(demo)
     for i in range(len(ds)):
@@ -119,7 +119,7 @@ def test_custom_cls_corrupts_in_getitem_and_leaves_validation_clean(tmp_path):
     )
     cls = get_dataset_class(config)
     assert issubclass(cls, RLHFDataset)
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     train_ds = create_rl_dataset(str(train), config, processor.tokenizer, processor, is_train=True)
     assert isinstance(train_ds, cls) and len(train_ds) == len(demo)
     applied = 0
@@ -218,7 +218,7 @@ def test_docs_command_line_runs_through_verl_config_datasets_and_reward_manager(
     with initialize_config_module(config_module="verl.trainer.config", version_base=None):
         cfg = compose(config_name="ppo_trainer", overrides=overrides)
 
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     tokenizer = processor.tokenizer
     train_ds = create_rl_dataset(cfg.data.train_files, cfg.data, tokenizer, processor)
     val_ds = create_rl_dataset(cfg.data.val_files, cfg.data, tokenizer, processor, is_train=False)
@@ -301,7 +301,7 @@ def test_custom_cls_split_keeps_the_corruption_of_the_whole(tmp_path):
     pipe_file = tmp_path / "half.yaml"
     hc.Pipeline([hc.make("random_image")], ratio=0.5, seed=3).to_config(pipe_file)
     config.hallucue.pipeline = str(pipe_file)
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     whole = create_rl_dataset(train, config, processor.tokenizer, processor)
     expected = {
         rec["key"]: rec
@@ -321,7 +321,7 @@ def test_custom_cls_tells_validation_from_list_valued_files(tmp_path):
     b = str(verl_adapter.to_verl_parquet(demo.select(range(3, 6)), tmp_path / "b.parquet"))
     val = str(verl_adapter.to_verl_parquet(demo.select(range(2)), tmp_path / "val.parquet"))
     config = custom_config(tmp_path, [a], [val])  # Hydra lists arrive as ListConfig
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     val_ds = create_rl_dataset(config.val_files, config, processor.tokenizer, processor)
     assert all("hallucue" not in val_ds[i]["extra_info"] for i in range(len(val_ds)))
     train_ds = create_rl_dataset(config.train_files, config, processor.tokenizer, processor)
@@ -329,7 +329,7 @@ def test_custom_cls_tells_validation_from_list_valued_files(tmp_path):
 
     # two files that both number their rows from 0: the shared ids are an error naming the row
     both = custom_config(tmp_path, [a, b], [val])
-    with pytest.raises(hc.FieldError, match=r"row 3: key column 'extra_info.index' repeats the id '0'"):
+    with pytest.raises(hc.FieldError, match=r"row 3: key column 'extra_info.index' repeats"):
         create_rl_dataset(both.train_files, both, processor.tokenizer, processor)
 
 
@@ -337,7 +337,7 @@ def test_custom_cls_refuses_to_guess_when_train_and_val_are_the_same_files(tmp_p
     path = str(
         verl_adapter.to_verl_parquet(hc.load_demo().select(range(2)), tmp_path / "t.parquet")
     )
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     config = custom_config(tmp_path, path, path)
     with pytest.raises(ValueError, match="name the same files"):
         create_rl_dataset(path, config, processor.tokenizer, processor)
@@ -354,6 +354,6 @@ def test_custom_cls_needs_an_index_in_every_row(tmp_path):
     path = tmp_path / "noindex.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path)
     config = custom_config(tmp_path, str(path), str(tmp_path / "val.parquet"))
-    processor = build_processor()
+    processor = tiny_qwen2_vl_processor()
     with pytest.raises(hc.FieldError, match=r"row 1, field 'extra_info': no 'index'"):
         create_rl_dataset(str(path), config, processor.tokenizer, processor)

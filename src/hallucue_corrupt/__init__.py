@@ -5,7 +5,7 @@ JSON record per sample and byte-identical output for the same seed on any machin
 worker count or row order. See README.md for the quickstart.
 """
 
-from . import corruptions, functional, records
+from . import corruptions, functional, records, testing
 from ._version import __version__
 from .base import (
     Context,
@@ -69,4 +69,5 @@ __all__ = [
     "records",
     "register",
     "replay",
+    "testing",
 ]

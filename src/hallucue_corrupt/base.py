@@ -214,6 +214,12 @@ class ImageCorruption(Corruption):
         """Every random decision for this image, JSON-safe (none by default)."""
         return {}
 
+    def header_only(self) -> bool:
+        """Whether the new image and the record entry depend on the image's header alone
+        (size and mode): no pixels, no sample key, no randomness. The batch kernel then
+        corrupts one row per (size, mode) and copies its result (``blank_image``)."""
+        return False
+
     def transform(
         self, image: ImageRef, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[ImageValue | ImageRef, dict[str, Any]]:

@@ -27,16 +27,19 @@ TEXT_COLUMN_NAMES = ("problem", "question", "prompt", "query", "text")
 
 
 def find_columns(
-    pipeline: Pipeline,
     features: Mapping[str, Any] | Sequence[str],
+    needs: Mapping[str, Sequence[str]],
     *,
     image_column: str | None = None,
     text_column: str | None = None,
     key_column: str | None = None,
+    wants_text: bool = False,
 ) -> dict[str, str | None]:
-    """The ``image``/``text``/``key`` columns a pipeline uses on a dataset with these
-    ``features`` (or column names): named ones must exist; a needed one that is not named
-    is found (the only ``Image`` column; the first of :data:`TEXT_COLUMN_NAMES`)."""
+    """The ``image``/``text``/``key`` columns of a dataset with these ``features`` (or
+    column names), for corruptions that need the field kinds in ``needs`` (kind -> the
+    names needing it, as :meth:`Pipeline.requirements` gives). Named columns must exist; a
+    needed one that is not named is found: the only ``Image`` column; the first of
+    :data:`TEXT_COLUMN_NAMES` (also looked for, not required, with ``wants_text``)."""
     from datasets import Features
 
     from .features import image_columns
@@ -45,14 +48,13 @@ def find_columns(
     for column in (image_column, text_column, key_column):
         if column is not None and column not in names:
             raise FieldError(f"no column {column!r} in the dataset (columns: {names})")
-    needs = pipeline.requirements()
     if image_column is None and "image" in needs:
         found = image_columns(Features(features)) if isinstance(features, Mapping) else []
         if len(found) != 1:
             why = "no Image column" if not found else f"several Image columns {found}"
             raise FieldError(f"{needs['image'][0]} needs an image column: {why}; name one")
         image_column = found[0]
-    if text_column is None and ("text" in needs or pipeline.edits_placeholders):
+    if text_column is None and ("text" in needs or wants_text):
         text_column = next((c for c in TEXT_COLUMN_NAMES if c in names), None)
         if text_column is None and "text" in needs:
             raise FieldError(
@@ -157,13 +159,16 @@ def bind(
         if key_column is not None:  # read (and checked) whatever the ratio: ids must be unique
             if key_column not in universe.column_names:
                 raise FieldError(f"no key column {key_column!r} in the dataset")
-            keys = universe[key_column]
+            from .features import arrow_column
+
+            keys = arrow_column(universe, key_column)
         elif pipeline.needs_keys:
             keys = range(len(universe))
     if keys is None and num_rows is not None:
         keys = range(num_rows)
     if keys is not None and not isinstance(keys, range):
-        keys = list(keys)
+        if not hasattr(keys, "type"):  # a pyarrow array stays one
+            keys = list(keys)
         check_unique_keys(keys, key_column)
     return RunBinding(
         pipeline,

@@ -3,6 +3,9 @@
 Image columns are read undecoded (``Image(decode=False)``) so that a blank is cached
 bytes and a donor is copied as its bytes; decoding is restored on the output, whose
 features equal the input's plus the record column (and ``*_original`` copies on request).
+``corrupt_dataset`` maps over Arrow-formatted batches through the batch kernel
+(:mod:`hallucue_corrupt.kernel`); a streaming ``IterableDataset`` goes through
+:mod:`hallucue_corrupt.streaming`, with the same kernel and the same bytes per key.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from datasets import Dataset, DatasetDict, Value
+from datasets import Dataset, DatasetDict, IterableDataset, IterableDatasetDict, Value
 
 from .binding import RunBinding, find_columns
 from .features import undecoded
 from .fields import FieldError
+from .kernel import BatchKernel, original_column
 from .pipeline import Pipeline
 from .records import dumps, loads, write_jsonl
 from .seeding import canonical_key
@@ -26,17 +30,14 @@ logger = logging.getLogger("hallucue_corrupt")
 __all__ = ["MapFunction", "corrupt_dataset", "original_column"]
 
 
-def original_column(column: str) -> str:
-    """Where ``keep_original=True`` keeps the uncorrupted value of ``column``."""
-    return f"{column}_original"
-
-
 class MapFunction:
     """The callable behind :meth:`Pipeline.map_fn`; works batched or not, with any num_proc.
 
     It holds one :class:`~hallucue_corrupt.binding.RunBinding` and is a plain picklable
     object: forked or spawned workers rebuild the same state, and every draw is keyed on
-    the sample key, so output bytes do not depend on the workers.
+    the sample key, so output bytes do not depend on the workers. Arrow-formatted batches
+    (``dataset.with_format("arrow")``) go through the batch kernel and come back as a
+    table; Python batches and rows are corrupted row by row.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class MapFunction:
         self.record_column = record_column
         self.keep_original = keep_original
         self.touched = binding.fields
+        self.kernel = BatchKernel(binding, record_column=record_column, keep_original=keep_original)
 
     @property
     def pipeline(self) -> Pipeline:
@@ -55,12 +57,15 @@ class MapFunction:
     def columns(self) -> list[str]:
         """The columns this function returns: the fields it corrupts (others are neither read
         nor rewritten), their originals if kept, and the record."""
-        originals = [original_column(c) for c in self.touched] if self.keep_original else []
-        return [*self.touched, *originals, self.record_column]
+        return self.kernel.columns
 
     def __call__(
         self, examples: Mapping[str, Any], indices: Any = None
-    ) -> dict[str, list[Any]] | dict[str, Any]:
+    ) -> dict[str, list[Any]] | dict[str, Any] | Any:
+        import pyarrow as pa
+
+        if isinstance(examples, (pa.Table, pa.RecordBatch)):
+            return self.kernel(examples, indices)
         key_column = self.binding.key_column
         if key_column is not None:
             if key_column not in examples:
@@ -92,7 +97,7 @@ class MapFunction:
 
 
 def corrupt_dataset(
-    dataset: Dataset | DatasetDict,
+    dataset: Dataset | DatasetDict | IterableDataset | IterableDatasetDict,
     pipeline: Pipeline,
     *,
     image_column: str | None = None,
@@ -102,11 +107,12 @@ def corrupt_dataset(
     epoch: int | None = None,
     num_proc: int | None = None,
     batched: bool = True,
-    batch_size: int = 64,
+    batch_size: int = 256,
     keep_original: bool = False,
     record_column: str = "hallucue",
     log_path: str | Path | None = None,
     desc: str | None = None,
+    keys: Any = None,
 ) -> Any:
     """Corrupt a ``Dataset`` (or each split of a ``DatasetDict``) with ``pipeline``.
 
@@ -116,7 +122,33 @@ def corrupt_dataset(
     ``pool`` (default: the dataset, or each split) supplies donors for ``random_image``.
     ``log_path`` also writes the records as JSONL (one file per split, suffixed with
     the split name).
+
+    A streaming ``IterableDataset`` (or ``IterableDatasetDict``) comes back as one, lazy,
+    with ``features`` set; see :func:`hallucue_corrupt.streaming.corrupt_stream` for its
+    ``pool`` and ``keys`` (an exact ratio below 1 needs ``keys=``, every key of the
+    stream, or ``selection="bernoulli"``).
     """
+    if isinstance(dataset, (IterableDataset, IterableDatasetDict)):
+        from .streaming import corrupt_stream
+
+        if num_proc not in (None, 1) or log_path is not None:
+            raise ValueError(
+                "a streaming dataset is corrupted lazily as it is read: num_proc= and "
+                "log_path= do not apply (write the output, then summarise its records)"
+            )
+        return corrupt_stream(
+            dataset,
+            pipeline,
+            image_column=image_column,
+            text_column=text_column,
+            key_column=key_column,
+            pool=pool,
+            keys=keys,
+            epoch=epoch,
+            batch_size=batch_size,
+            keep_original=keep_original,
+            record_column=record_column,
+        )
     if isinstance(dataset, DatasetDict):
         splits = {}
         for split, ds in dataset.items():
@@ -148,11 +180,12 @@ def corrupt_dataset(
 
     columns = dataset.column_names
     found = find_columns(
-        pipeline,
         dataset.features,
+        pipeline.requirements(),
         image_column=image_column,
         text_column=text_column,
         key_column=key_column,
+        wants_text=pipeline.edits_placeholders,
     )
     image_column, text_column = found["image"], found["text"]
     new_columns = [record_column]
@@ -165,41 +198,88 @@ def corrupt_dataset(
         )
 
     work = undecoded(dataset, image_column) if image_column is not None else dataset
-    fn = pipeline.map_fn(
-        image_column,
-        text_column,
-        pool=work if pool is None else pool,
+    binding = pipeline.bind(
+        image_column=image_column,
+        text_column=text_column,
         key_column=key_column,
-        dataset=work,
+        pool=work if pool is None else pool,
+        dataset=work if keys is None else None,
+        keys=keys,
         epoch=epoch,
-        record_column=record_column,
-        keep_original=keep_original,
     )
-    features = work.features.copy()
-    for column in fn.columns:
-        if column == record_column:
-            features[column] = Value("string")
-        elif column not in features:  # an *_original copy
-            source = column[: -len("_original")]
-            features[column] = work.features[source]
-    out = work.map(
+    fn = MapFunction(binding, record_column=record_column, keep_original=keep_original)
+    features = output_features(work.features, fn.kernel)
+    out = work.with_format("arrow").map(
         fn,
         batched=batched,
         batch_size=batch_size,
         with_indices=key_column is None,
         num_proc=num_proc,
         features=features,
+        new_fingerprint=_fingerprint(work, binding, fn),
         desc=desc or f"hallucue: {', '.join(c.name for c in pipeline.corruptions)}",
     )
-    if image_column is not None:
-        for column in (image_column, original_column(image_column)):
-            if column in out.column_names:
-                out = out.cast_column(column, dataset.features[image_column])
+    out = out.with_format(dataset.format["type"], **dataset.format["format_kwargs"])
+    out = restore_images(out, dataset.features, image_column)
     if log_path is not None:
         write_jsonl(out[record_column], log_path)
     if pipeline.on_error == "skip":
         out = _drop_skipped(out, record_column, log_path)
     return out
+
+
+def _fingerprint(work: Dataset, binding: RunBinding, fn: MapFunction) -> str | None:
+    """The output's cache fingerprint from what decides its bytes (the input's fingerprint,
+    the version, config, selection, columns and donor pool): ``datasets`` would otherwise
+    hash the map function, donor images included, on every call. None (let ``datasets``
+    hash) for a pool this cannot identify."""
+    import hashlib
+    import os
+
+    from ._version import __version__
+    from .pool import DatasetPool, ParquetPool
+
+    pool = binding.pool
+    if pool is None:
+        donors = ""
+    elif isinstance(pool, DatasetPool):
+        donors = f"dataset:{pool._dataset._fingerprint}:{binding.key_column}"
+    elif isinstance(pool, ParquetPool):
+        donors = "parquet:" + ",".join(f"{f}@{os.stat(f).st_mtime_ns}" for f in pool.files)
+    else:
+        return None
+    parts = [
+        work._fingerprint,
+        __version__,
+        binding.pipeline.config_hash,
+        repr(binding.selection),
+        repr(fn.columns),
+        repr(binding.columns),
+        str(binding.key_column),
+        donors,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def output_features(features: Any, kernel: BatchKernel) -> Any:
+    """The features of a corrupted dataset: the input's, its kept originals, the record."""
+    out = features.copy()
+    for column in kernel.columns:
+        if column == kernel.record_column:
+            out[column] = Value("string")
+        elif column not in out:  # an *_original copy
+            out[column] = features[column[: -len("_original")]]
+    return out
+
+
+def restore_images(dataset: Any, features: Any, image_column: str | None) -> Any:
+    """``dataset`` with its image column (and its kept original) decoding as in ``features``."""
+    if image_column is None:
+        return dataset
+    for column in (image_column, original_column(image_column)):
+        if column in dataset.column_names:
+            dataset = dataset.cast_column(column, features[image_column])
+    return dataset
 
 
 def _drop_skipped(dataset: Dataset, record_column: str, log_path: Any = None) -> Dataset:

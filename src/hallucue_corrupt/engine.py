@@ -10,6 +10,7 @@ a record, with every random decision taken from it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["RowState", "replay_row", "run_row", "streams"]
 
 T = TypeVar("T")
+
+#: `` at 0x7f...`` in an object's repr: it differs between runs, so error texts drop it.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @dataclasses.dataclass
@@ -67,8 +71,9 @@ class RowState:
         )
 
     def error(self, where: str, exc: Exception) -> FieldError:
-        """``exc`` as a :class:`FieldError` naming the sample and the field."""
-        return FieldError(f"sample {self.sample!r}, field {where!r}: {exc}")
+        """``exc`` as a :class:`FieldError` naming the sample and the field (without memory
+        addresses, so a record's error text is the same in every run)."""
+        return FieldError(f"sample {self.sample!r}, field {where!r}: {_ADDRESS.sub('', str(exc))}")
 
     def guard(self, fn: Callable[[], T]) -> T:
         """Run ``fn``; a structural :class:`FieldError` gains the sample key."""

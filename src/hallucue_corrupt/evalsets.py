@@ -42,6 +42,7 @@ def write_eval_variants(
     image_column: str | None,
     text_column: str | None,
     key_column: str | None,
+    num_proc: int | None = None,
 ) -> dict[str, Any]:
     """Save every variant under ``out_dir/<name>`` (``save_to_disk``) and a manifest."""
     out = Path(out_dir)
@@ -57,6 +58,7 @@ def write_eval_variants(
             image_column=image_column,
             text_column=text_column,
             key_column=key_column,
+            num_proc=num_proc,
             desc=f"hallucue eval: {name}",
         )
         variant.save_to_disk(str(out / name))

@@ -6,7 +6,7 @@ from typing import Any
 
 from datasets import Features, Image, LargeList, List
 
-__all__ = ["image_columns", "undecoded", "with_decode"]
+__all__ = ["arrow_column", "image_columns", "undecoded", "with_decode"]
 
 
 def _set_decode(feature: Any, decode: bool) -> Any:
@@ -52,3 +52,14 @@ def undecoded(dataset: Any, column: str) -> Any:
     """``dataset`` with ``column`` read as ``{"bytes", "path"}`` dicts (no pixel decode):
     what blanks and donor copies work on."""
     return dataset.cast_column(column, with_decode(dataset.features, False, [column])[column])
+
+
+def arrow_column(dataset: Any, column: str) -> Any:
+    """One column of a ``datasets.Dataset`` as a pyarrow array, in row order (a shuffled
+    or selected dataset's indices applied), without a Python object per value."""
+    import pyarrow as pa
+
+    values = dataset.with_format("arrow")[column]
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks()
+    return values

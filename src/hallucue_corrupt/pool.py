@@ -7,15 +7,20 @@ a shuffled dataset with an id column gets the same donors.
 
 from __future__ import annotations
 
+import bisect
+import glob
+from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .media import ImageValue
 from .seeding import canonical_key
+from .selection import rank_keys
 
-__all__ = ["DatasetPool", "ListPool", "Pool", "as_pool"]
+__all__ = ["DatasetPool", "ListPool", "ParquetPool", "Pool", "as_pool", "parquet_files"]
 
 
 class Pool:
@@ -26,13 +31,7 @@ class Pool:
         self._sorted: np.ndarray | None = None
         self._order: np.ndarray | None = None
         if keys is not None:
-            canon = np.array([canonical_key(k) for k in keys], dtype=object)
-            order = np.argsort(canon.astype(str), kind="stable")
-            ranked = canon[order].astype(str)
-            dup = np.flatnonzero(ranked[1:] == ranked[:-1])
-            if dup.size:
-                raise ValueError(f"duplicate sample key {ranked[dup[0]]!r} in the donor pool")
-            self._sorted, self._order = ranked, order
+            self._sorted, self._order = rank_keys(keys, "the donor pool")
 
     def __len__(self) -> int:
         return self._size
@@ -54,7 +53,7 @@ class Pool:
             except ValueError:
                 return None
             return rank if 0 <= rank < self._size else None
-        i = int(np.searchsorted(self._sorted, canon))
+        i = bisect.bisect_left(self._sorted, canon)
         return i if i < self._size and self._sorted[i] == canon else None
 
     def image_at(self, rank: int) -> ImageValue | list[ImageValue] | None:
@@ -74,8 +73,10 @@ class ListPool(Pool):
 
 
 class DatasetPool(Pool):
-    """A pool over one image column of a ``datasets.Dataset``, read undecoded, row by row,
-    ranked by ``key_column`` or by explicit ``keys`` (one per row), else by position."""
+    """A pool over one image column of a ``datasets.Dataset``, read undecoded as Arrow
+    values row by row from its (memory-mapped) table, ranked by ``key_column`` or by
+    explicit ``keys`` (one per row), else by position. It pickles as the dataset does (a
+    memory-mapped one by its files), so workers never receive the images."""
 
     def __init__(
         self,
@@ -84,28 +85,155 @@ class DatasetPool(Pool):
         key_column: str | None = None,
         keys: Sequence[Any] | None = None,
     ) -> None:
-        from .features import undecoded
+        from .features import arrow_column
 
         if image_column not in dataset.column_names:
             raise KeyError(f"donor pool has no column {image_column!r}: {dataset.column_names}")
         if key_column is not None:
             if key_column not in dataset.column_names:
                 raise KeyError(f"donor pool has no key column {key_column!r}")
-            keys = dataset[key_column]
+            keys = arrow_column(dataset, key_column)
         super().__init__(len(dataset), keys)
-        self._images = undecoded(dataset.select_columns([image_column]), image_column)
+        self._dataset = dataset.select_columns([image_column])
         self._column = image_column
+        self._values: Any = None
+        self._rows: np.ndarray | None = None
+        self._last: tuple[int, Any] = (-1, None)
 
     def image_at(self, rank: int) -> Any:
-        return self._images[self.position(rank)][self._column]
+        if self._values is None:
+            column = self._dataset.data.column(self._column)
+            self._values = column.chunks
+            self._starts = np.cumsum([0] + [len(c) for c in column.chunks[:-1]]).tolist()
+            indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
+            if indices is not None:
+                self._rows = indices.column(0).to_numpy()
+        if self._last[0] == rank:  # a donor is read to draw it, then to copy it
+            return self._last[1]
+        position = self.position(rank)
+        row = position if self._rows is None else int(self._rows[position])
+        chunk = bisect.bisect_right(self._starts, row) - 1
+        value = self._values[chunk][row - self._starts[chunk]].as_py()
+        self._last = (rank, value)
+        return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_values": None, "_rows": None, "_last": (-1, None)}
+
+
+def parquet_files(paths: str | Path | Sequence[str | Path]) -> list[str]:
+    """The parquet files named by a path, a folder, a glob or a list of them, sorted."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    files: list[str] = []
+    for item in items:
+        text = str(item)
+        if Path(text).is_dir():
+            found = sorted(glob.glob(str(Path(text) / "**" / "*.parquet"), recursive=True))
+        elif any(ch in text for ch in "*?["):
+            found = sorted(glob.glob(text, recursive=True))
+        else:
+            found = [text] if Path(text).exists() else []
+        if not found:
+            raise FileNotFoundError(f"no parquet file at {text!r}")
+        files += found
+    return files
+
+
+class ParquetPool(Pool):
+    """Donors read from parquet files on demand, one row group at a time: the pool holds
+    the key column and the row-group layout, never the images. Each donor read decodes
+    the image column of its row group, so write donor files with small row groups (for
+    example ``row_group_size=64`` for 512 px images); the last few row groups read are
+    kept (``cache_row_groups``)."""
+
+    def __init__(
+        self,
+        paths: str | Path | Sequence[str | Path],
+        image_column: str,
+        key_column: str | None = None,
+        *,
+        cache_row_groups: int = 4,
+    ) -> None:
+        import pyarrow.parquet as pq
+
+        self.files = parquet_files(paths)
+        self._column = image_column
+        self._cache_size = cache_row_groups
+        self._cache: OrderedDict[tuple[int, int], Any] = OrderedDict()
+        groups: list[tuple[int, int]] = []
+        starts: list[int] = []
+        keys: list[Any] = []
+        total = 0
+        for f, path in enumerate(self.files):
+            reader = pq.ParquetFile(path)
+            names = reader.schema_arrow.names
+            if image_column not in names:
+                raise KeyError(f"donor pool {path!r} has no column {image_column!r}: {names}")
+            if key_column is not None and key_column not in names:
+                raise KeyError(f"donor pool {path!r} has no key column {key_column!r}")
+            for g in range(reader.num_row_groups):
+                groups.append((f, g))
+                starts.append(total)
+                total += reader.metadata.row_group(g).num_rows
+            if key_column is not None:
+                keys += reader.read(columns=[key_column]).column(key_column).to_pylist()
+        super().__init__(total, keys if key_column is not None else None)
+        self._last: tuple[int, Any] = (-1, None)
+        self._readers: dict[int, Any] = {}
+        self._groups = groups
+        self._starts = np.asarray(starts, dtype=np.int64)
+
+    def image_at(self, rank: int) -> Any:
+        position = self.position(rank)
+        g = int(np.searchsorted(self._starts, position, side="right")) - 1
+        if self._last[0] == rank:  # a donor is read to draw it, then to copy it
+            return self._last[1]
+        value = self._row_group(g)[position - int(self._starts[g])].as_py()
+        self._last = (rank, value)
+        return value
+
+    def _row_group(self, g: int) -> Any:
+        import pyarrow.parquet as pq
+
+        where = self._groups[g]
+        column = self._cache.get(where)
+        if column is None:
+            reader = self._readers.get(where[0])
+            if reader is None:  # opened once: its footer lists every row group
+                reader = self._readers[where[0]] = pq.ParquetFile(self.files[where[0]])
+            column = reader.read_row_group(where[1], columns=[self._column]).column(0)
+            column = column.combine_chunks()
+            self._cache[where] = column
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(where)
+        return column
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cache"] = OrderedDict()  # workers open the files and read row groups
+        state["_last"] = (-1, None)
+        state["_readers"] = {}
+        return state
 
 
 def as_pool(
     pool: Any, image_column: str | None = None, key_column: str | None = None
 ) -> Pool | None:
-    """A :class:`Pool` from a Pool, a ``datasets.Dataset`` or a sequence of images (None: None)."""
+    """A :class:`Pool` from a Pool, a ``datasets.Dataset``, a parquet path or glob
+    (:class:`ParquetPool`) or a sequence of images (None: None)."""
     if pool is None or isinstance(pool, Pool):
         return pool
+    if isinstance(pool, (str, Path)):
+        if image_column is None:
+            raise ValueError("a parquet donor pool needs image_column")
+        return ParquetPool(pool, image_column, key_column)
+    if hasattr(pool, "column_names") and not hasattr(pool, "__len__"):
+        raise TypeError(
+            "a streaming IterableDataset cannot be a donor pool (donors are read by index): "
+            "pass a map-style Dataset, a parquet path or glob, or a Pool"
+        )
     if hasattr(pool, "column_names") and hasattr(pool, "features"):
         if image_column is None:
             raise ValueError("a dataset donor pool needs image_column")

@@ -49,13 +49,33 @@ GRID = {
 }
 
 
-def load_results(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a results file: ``.jsonl``/``.json``, ``.parquet`` or ``.csv``."""
-    path = Path(path)
+def load_results(path: str | Path, *, metric: str | None = None) -> list[dict[str, Any]]:
+    """Rows of a results file: ``.jsonl``/``.json``, ``.parquet`` or ``.csv``; or lmms-eval
+    ``--log_samples`` output (its ``--output_path`` folder or a ``*_samples_<task>.jsonl``),
+    read by :func:`hallucue_corrupt.adapters.lmms_eval.load_samples` with ``metric``.
+
+    ``PATH:key=value,key=value`` (when ``PATH:...`` is not itself a file) sets those columns
+    on every row of ``PATH``, e.g. ``runs/bi:model_kind=corrupted,split=test`` for the grid.
+    """
+    spec = str(path)
+    extra: dict[str, str] = {}
+    head, sep, tail = spec.rpartition(":")
+    if sep and "=" in tail and not Path(spec).exists():
+        spec = head
+        for item in tail.split(","):
+            key, eq, value = item.partition("=")
+            if not eq or not key.strip():
+                raise ValueError(f"results {str(path)!r}: {item!r} is not key=value")
+            extra[key.strip()] = value.strip()
+    path = Path(spec)
     if not path.exists():
         raise FileNotFoundError(f"results file {str(path)!r} does not exist")
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json"):
+    if path.is_dir() or "_samples_" in path.name:
+        from .adapters.lmms_eval import load_samples
+
+        rows = load_samples(path, metric=metric)
+    elif suffix in (".jsonl", ".json"):
         rows = [
             json.loads(line)
             for line in path.read_text(encoding="utf-8").splitlines()
@@ -84,6 +104,7 @@ def load_results(path: str | Path) -> list[dict[str, Any]]:
             ) from None
         if row["correct"] not in (0.0, 1.0):
             raise ValueError(f"results row {i}, field 'correct': {row['correct']!r} is not 0/1")
+        row.update(extra)
     return rows
 
 

@@ -13,7 +13,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["canonical_key", "derive_seed", "exact_threshold", "is_selected", "make_rng", "uniform"]
+__all__ = [
+    "canonical_key",
+    "canonical_keys",
+    "derive_seed",
+    "derive_seeds",
+    "exact_threshold",
+    "is_selected",
+    "make_rng",
+    "uniform",
+]
 
 _U64 = 2**64
 
@@ -37,6 +46,44 @@ def derive_seed(seed: int, key: Any, name: str, epoch: int = 0, *extra: Any) -> 
     return int.from_bytes(digest, "little")
 
 
+def canonical_keys(keys: Any) -> list[str]:
+    """:func:`canonical_key` of many keys at once; a pyarrow array of integers or strings
+    (a key column) is converted in bulk, without a Python object per key."""
+    import pyarrow as pa
+
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    if isinstance(keys, pa.Array):
+        kind = keys.type
+        if keys.null_count == 0 and (pa.types.is_integer(kind) or pa.types.is_string(kind)):
+            strings: list[str] = keys.cast(pa.string()).to_pylist()
+            return strings
+        if pa.types.is_large_string(kind) and keys.null_count == 0:
+            return list(keys.to_pylist())
+        keys = keys.to_pylist()
+    if isinstance(keys, range):
+        return [str(k) for k in keys]
+    items: list[Any] = keys if isinstance(keys, list) else list(keys)
+    if all(type(k) is str for k in items):  # already canonical: no call per key
+        return items
+    return [canonical_key(k) for k in items]
+
+
+def derive_seeds(seed: int, keys: Any, name: str, epoch: int = 0) -> np.ndarray:
+    """:func:`derive_seed` of many keys (a list, range or pyarrow array) as a ``uint64``
+    array: the same values, with the parts shared by every key built once."""
+    head = f"{int(seed)}\x1f".encode()
+    tail = f"\x1f{name}\x1f{int(epoch)}".encode()
+    blake = hashlib.blake2b
+    digests = b"".join(
+        [
+            blake(head + canon.encode("utf-8") + tail, digest_size=8).digest()
+            for canon in canonical_keys(keys)
+        ]
+    )
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
 def make_rng(seed: int, key: Any, name: str, epoch: int = 0, *extra: Any) -> np.random.Generator:
     """A private ``numpy`` Generator (PCG64) for one (seed, key, corruption, epoch)."""
     return np.random.Generator(np.random.PCG64(derive_seed(seed, key, name, epoch, *extra)))
@@ -55,7 +102,7 @@ def exact_threshold(seed: int, keys: Iterable[Any], ratio: float, name: str, epo
     selects the same samples, and a worker needs one integer rather than the key list.
     Returns 0 (nothing) or ``2**64`` (everything) at the ends.
     """
-    hashes = np.sort(np.fromiter((derive_seed(seed, k, name, epoch) for k in keys), np.uint64))
+    hashes = np.sort(derive_seeds(seed, keys, name, epoch))
     n_select = round(ratio * len(hashes))
     if n_select <= 0:
         return 0

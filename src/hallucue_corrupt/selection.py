@@ -11,10 +11,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .fields import FieldError
-from .seeding import canonical_key, exact_threshold, is_selected, uniform
+import numpy as np
 
-__all__ = ["SELECT_STREAM", "Selection", "SelectionMode", "check_unique_keys", "select"]
+from .fields import FieldError
+from .seeding import canonical_keys, derive_seeds, exact_threshold, is_selected, uniform
+
+__all__ = [
+    "SELECT_STREAM",
+    "Selection",
+    "SelectionMode",
+    "check_unique_keys",
+    "rank_keys",
+    "select",
+]
 
 SelectionMode = Literal["exact", "bernoulli"]
 #: The random stream selection draws from.
@@ -52,6 +61,23 @@ class Selection:
             raise ValueError(_NEEDS_KEYS)
         return is_selected(self.seed, key, SELECT_STREAM, self.epoch, self.threshold)
 
+    def mask(self, keys: Any) -> np.ndarray:
+        """:meth:`__call__` of many keys (a list, range or pyarrow array) as a bool array,
+        hashing them in one pass: what the batch kernel selects with."""
+        n = len(keys)
+        if self.ratio >= 1.0:
+            return np.ones(n, dtype=bool)
+        if self.ratio <= 0.0:
+            return np.zeros(n, dtype=bool)
+        hashes = derive_seeds(self.seed, keys, SELECT_STREAM, self.epoch)
+        if self.mode == "bernoulli":
+            return np.asarray(hashes / float(2**64) < self.ratio)
+        if self.threshold is None:
+            raise ValueError(_NEEDS_KEYS)
+        if self.threshold >= 2**64:
+            return np.ones(n, dtype=bool)
+        return np.asarray(hashes < np.uint64(self.threshold))
+
 
 def select(
     seed: int, ratio: float, mode: SelectionMode, epoch: int, keys: Iterable[Any] | None
@@ -67,12 +93,23 @@ def select(
     return Selection(seed, epoch, ratio, mode, threshold)
 
 
+def rank_keys(keys: Any, label: str = "the keys") -> tuple[np.ndarray, np.ndarray]:
+    """The canonical keys sorted, and the row position of each: how pools rank rows.
+    ``keys``: a sequence, range, iterable or pyarrow array (canonicalised in bulk). A
+    repeated key is a :class:`FieldError` naming its row and ``label`` (where the keys
+    come from)."""
+    canon = np.array(canonical_keys(keys), dtype=object).astype(str)
+    order = np.argsort(canon, kind="stable")
+    ranked = canon[order]
+    dup = np.flatnonzero(ranked[1:] == ranked[:-1])
+    if dup.size:
+        row = int(max(order[dup[0]], order[dup[0] + 1]))
+        raise FieldError(
+            f"row {row}: {label} repeats the id {str(ranked[dup[0]])!r}; ids must be unique"
+        )
+    return ranked, order
+
+
 def check_unique_keys(keys: Iterable[Any], column: str | None = None) -> None:
     """Raise :class:`FieldError` naming the first repeated key (and its row)."""
-    seen: set[str] = set()
-    for i, key in enumerate(keys):
-        canon = canonical_key(key)
-        if canon in seen:
-            where = f"key column {column!r}" if column else "the keys"
-            raise FieldError(f"row {i}: {where} repeats the id {canon!r}; ids must be unique")
-        seen.add(canon)
+    rank_keys(keys, f"key column {column!r}" if column else "the keys")

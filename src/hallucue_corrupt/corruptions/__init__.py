@@ -23,6 +23,7 @@ from .text import (
     ReplaceNumbers,
     ShuffleConditions,
 )
+from .versions import TextLite, VisionDominant
 
 __all__ = [
     "BlankImage",
@@ -47,5 +48,7 @@ __all__ = [
     "ReplaceNumbers",
     "ShuffleConditions",
     "SomeOf",
+    "TextLite",
     "TextOnly",
+    "VisionDominant",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import Field
 
-from ..base import Context, Params, SampleCorruption
+from ..base import Context, Params, SampleCorruption, TextCorruption
 from ..fields import map_texts, strip_placeholders
 from ..media import ImageRef
 from ..registry import register
@@ -104,6 +104,30 @@ def render_panel(
     return canvas
 
 
+def missing_input(images: list[ImageRef], text: Any) -> str | None:
+    """Why text cannot be drawn into the image of a sample, or None when it can."""
+    if not images:
+        return "no image to draw into"
+    if text is None:
+        return "no text"
+    return None
+
+
+def edit_texts(
+    corruption: TextCorruption, text: Any, ctx: Context
+) -> tuple[Any, list[dict[str, Any]]]:
+    """``text`` (a string or messages) with ``corruption`` applied to each of its texts,
+    and the record fields of each application."""
+    infos: list[dict[str, Any]] = []
+
+    def one(value: str, where: str, slot: int) -> str:
+        new, info = corruption.transform(value, {}, ctx)
+        infos.append(info)
+        return new
+
+    return map_texts(text, "text", one), infos
+
+
 @register("render_text_to_image")
 class RenderTextToImage(SampleCorruption):
     """MathVerse vision-only: the question's conditions, description and choices are drawn
@@ -117,19 +141,12 @@ class RenderTextToImage(SampleCorruption):
     def transform(
         self, images: list[ImageRef], text: Any, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[list[Any], Any, dict[str, Any]]:
-        if not images:
-            return images, text, {"applied": False, "reason": "no image to draw into"}
-        if text is None:
-            return images, text, {"applied": False, "reason": "no text"}
+        reason = missing_input(images, text)
+        if reason:
+            return images, text, {"applied": False, "reason": reason}
         strip = RemoveText(keep_choices=self.params.keep_choices_in_text)
-        moved: list[str] = []
-
-        def one(value: str, where: str, slot: int) -> str:
-            new, info = strip.transform(value, {}, ctx)
-            moved.extend(info.get("removed", []))
-            return new
-
-        new_text = map_texts(text, "text", one)
+        new_text, infos = edit_texts(strip, text, ctx)
+        moved = [r for info in infos for r in info.get("removed", [])]
         if not moved:
             return images, text, {"applied": False, "reason": "no question text to draw"}
         rendered = render_panel(

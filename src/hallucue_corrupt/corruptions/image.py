@@ -52,6 +52,9 @@ class BlankImage(ImageCorruption):
     params: BlankParams
     replaces = True
 
+    def header_only(self) -> bool:
+        return self.params.fill != "mean"  # "mean" reads the pixels
+
     def transform(
         self, image: ImageRef, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[ImageValue, dict[str, Any]]:

@@ -1,9 +1,14 @@
 """Text corruptions: the paper's text removal (TR) and finer edits of the given conditions.
 
-All work on segments (see :mod:`hallucue_corrupt.functional.text`): LaTeX spans and units
-stay whole, ``<image>`` placeholders and instruction/answer-format sentences are never
-touched. A corruption that finds nothing to change does not fire: the text is returned
-unchanged and the record says ``applied: false`` with a reason.
+All work on one parse of the question (see :mod:`hallucue_corrupt.functional.parse`):
+placeholders, the templated instruction, answer-format hints, the choices block, the
+question sentence and the conditions. LaTeX spans stay whole and ``<image>`` placeholders
+are never touched. The condition edits (``remove_numeric_conditions``, ``drop_conditions``,
+``shuffle_conditions``, ``replace_numbers``) never touch the question sentence, the choices,
+hints or the template. A corruption that finds nothing to change does not fire: the text is
+returned unchanged and the record says ``applied: false`` with a reason. The record carries
+the parse: ``spans.kept`` and ``spans.removed`` list the texts by role, and a text left with
+nothing but placeholders and white space is flagged ``emptied: true``.
 """
 
 from __future__ import annotations
@@ -15,17 +20,20 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..base import Context, Params, TextCorruption
+from ..functional import parse as P
 from ..functional import text as F
 from ..registry import register
 
 __all__ = [
     "DropConditions",
+    "ParsedCorruption",
     "RemoveChoices",
     "RemoveNumericConditions",
     "RemoveQuestion",
     "RemoveText",
     "ReplaceNumbers",
     "ShuffleConditions",
+    "span_record",
 ]
 
 
@@ -45,99 +53,133 @@ class TemplateParams(Params):
         return v
 
 
-class SegmentCorruption(TextCorruption):
-    """A text corruption that rewrites classified segments; subclasses implement :meth:`edit`."""
+def span_record(parsed: P.Parse, kept: set[int]) -> dict[str, dict[str, list[str]]]:
+    """``{"kept": {role: [texts]}, "removed": {role: [texts]}}`` (placeholders left out)."""
+    out: dict[str, dict[str, list[str]]] = {"kept": {}, "removed": {}}
+    for i, span in enumerate(parsed.spans):
+        if span.role != "placeholder":
+            out["kept" if i in kept else "removed"].setdefault(span.role, []).append(span.text)
+    return out
+
+
+def is_emptied(before: str, after: str) -> bool:
+    """Whether ``after`` holds nothing but placeholders and white space while ``before`` did."""
+    left = F.strip_placeholder_tokens(after).strip()
+    return not left and bool(F.strip_placeholder_tokens(before).strip())
+
+
+class ParsedCorruption(TextCorruption):
+    """A text corruption that edits the spans of one parse; subclasses implement :meth:`edit`
+    (which spans stay, and new texts for some) and, when random, :meth:`draw`."""
 
     params: Any
     NOTHING = "no rule fired: nothing to change"
 
-    def segments(self, text: str) -> list[F.Segment]:
-        return F.classify(F.segment(text), (*F.INSTRUCTION_PATTERNS, *self.params.extra_patterns))
+    def parse(self, text: str) -> P.Parse:
+        return P.parse(text, extra_patterns=self.params.extra_patterns)
 
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        """The new segments and record fields, or None when the rule does not fire."""
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
+        """Kept span indices, replaced texts and record fields; None when nothing fires."""
         raise NotImplementedError
 
     def transform(
         self, text: str, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[str, dict[str, Any]]:
-        result = self.edit(self.segments(text), drawn)
+        parsed = self.parse(text)
+        result = self.edit(parsed, drawn)
         if result is None:
             return text, {"applied": False, "reason": self.NOTHING}
-        segments, info = result
-        return F.join_segments(segments), {**info, "intensity": 1.0}
+        kept, replaced, info = result
+        new = parsed.join(kept, replaced)
+        removed = [parsed.spans[i].text for i in range(len(parsed.spans)) if i not in kept]
+        fields: dict[str, Any] = {"removed": removed} if removed else {}
+        fields.update(info)
+        fields["spans"] = span_record(parsed, kept)
+        if is_emptied(text, new):
+            fields["emptied"] = True
+        return new, {**fields, "intensity": 1.0}
 
 
-def _conditions(segments: list[F.Segment]) -> list[int]:
-    """Indices of given-condition segments: content that does not ask the question."""
-    return [i for i, s in enumerate(segments) if s.kind == "content" and not F.is_question(s)]
+def _all(parsed: P.Parse) -> set[int]:
+    return set(range(len(parsed.spans)))
 
 
 class RemoveTextParams(TemplateParams):
     keep_choices: bool = Field(
-        True, description="Keep answer-choice blocks ('Choices: A. 13 ...')."
+        True, description="Keep the answer choices ('Choices:\\nA:40°', '(A) ..', 'A. ..;B. ..')."
+    )
+    keep_question: bool = Field(
+        False, description="Keep the question sentence (what is asked); the paper removes it."
     )
 
 
 @register("remove_text")
-class RemoveText(SegmentCorruption):
-    """Text Removal (TR): drop the conditions and problem description, keep the template.
+class RemoveText(ParsedCorruption):
+    """Text Removal (TR): drop the conditions, the description and the question sentence;
+    keep the templated instruction, answer-format hints, the choices and the placeholders.
 
-    Sentences matching an instruction pattern (``step by step``, ``\\boxed``, ``final
-    answer``, ``answer with the option letter``...) and every ``<image>`` placeholder are
-    kept; all other sentences are removed. When there is nothing to remove the rule does
-    not fire.
+    ``keep_question=True`` keeps what is asked; ``keep_choices=False`` drops the options.
+    When there is nothing to remove the rule does not fire. When nothing but placeholders
+    is left (a raw question without a template), the entry says ``emptied: true``.
     """
 
     Params = RemoveTextParams
     NOTHING = "no rule fired: no condition or description found"
 
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        keep = {"placeholder", "instruction"} | ({"choices"} if self.params.keep_choices else set())
-        kept = [s for s in segments if s.kind in keep]
-        removed = [s.text for s in segments if s.kind not in keep]
-        if not removed:
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
+        keep: set[str] = {"placeholder", "template", "hint"}
+        if self.params.keep_choices:
+            keep.add("choices")
+        if self.params.keep_question:
+            keep.add("question")
+        kept = {i for i, s in enumerate(parsed.spans) if s.role in keep}
+        if kept == _all(parsed):
             return None
         info = {
-            "removed": removed,
-            "kept": [s.text for s in kept if s.kind != "placeholder"],
-            "template_found": any(s.kind == "instruction" for s in kept),
+            "kept": [
+                s.text for i, s in enumerate(parsed.spans) if i in kept and s.role != "placeholder"
+            ],
+            "template_found": bool(parsed.of("template")),
         }
-        return kept, info
+        return kept, {}, info
 
 
 class RemoveQuestionParams(RemoveTextParams):
-    keep_choices: bool = Field(False, description="Keep answer-choice blocks.")
+    keep_choices: bool = Field(False, description="Keep the answer choices.")
 
 
 @register("remove_question")
 class RemoveQuestion(RemoveText):
-    """The whole question goes, choices included; only the instruction template and the
-    placeholders stay (``remove_text`` with ``keep_choices=False``)."""
+    """The whole question goes, choices included; only the instruction template, hints and
+    the placeholders stay (``remove_text`` with ``keep_choices=False``)."""
 
     Params = RemoveQuestionParams
 
 
+def conditions(parsed: P.Parse) -> list[int]:
+    """Indices of the condition spans: given conditions and description, never the question."""
+    return parsed.indices("condition")
+
+
 @register("remove_numeric_conditions")
-class RemoveNumericConditions(SegmentCorruption):
-    """Drop the given-condition sentences that hold a number; keep the question sentence,
-    the description without numbers, choices and template."""
+class RemoveNumericConditions(ParsedCorruption):
+    """Drop the condition sentences that hold a number; keep the question sentence, the
+    description without numbers, choices, hints and template."""
 
     Params = TemplateParams
     NOTHING = "no rule fired: no numeric condition found"
 
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        drop = {i for i in _conditions(segments) if F.has_number(segments[i].text)}
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
+        drop = {i for i in conditions(parsed) if F.has_number(parsed.spans[i].text)}
         if not drop:
             return None
-        kept = [s for i, s in enumerate(segments) if i not in drop]
-        return kept, {"removed": [segments[i].text for i in sorted(drop)]}
+        return _all(parsed) - drop, {}, {}
 
 
 class ReplaceNumbersParams(TemplateParams):
@@ -145,79 +187,81 @@ class ReplaceNumbersParams(TemplateParams):
 
 
 @register("replace_numbers")
-class ReplaceNumbers(SegmentCorruption):
-    """Replace each number of the conditions and question with another plausible number
-    (same digit count and decimals; angles stay below 180), consistently within a text;
-    the record holds the map."""
+class ReplaceNumbers(ParsedCorruption):
+    """Replace each number of the conditions with another plausible number (same digit
+    count and decimals; angles stay below 180), consistently within a text; the question
+    sentence keeps its numbers. The record holds the map."""
 
     Params = ReplaceNumbersParams
     NOTHING = "no rule fired: no number found"
 
+    def _targets(self, parsed: P.Parse) -> list[int]:
+        roles: tuple[P.Role, ...] = (
+            ("condition", "choices") if self.params.include_choices else ("condition",)
+        )
+        return parsed.indices(*roles)
+
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
         mapping = drawn.get("number_map") or {}
-        kinds = self._kinds()
-        out = [
-            F.Segment(F.apply_number_map(s.text, mapping), s.lead, s.line, s.kind)
-            if s.kind in kinds
-            else s
-            for s in segments
-        ]
         if not mapping:
             return None
-        return out, {}
-
-    def _kinds(self) -> set[str]:
-        return {"content", "choices"} if self.params.include_choices else {"content"}
+        replaced = {
+            i: F.apply_number_map(parsed.spans[i].text, mapping) for i in self._targets(parsed)
+        }
+        return _all(parsed), replaced, {}
 
     def draw(self, value: str, ctx: Context) -> dict[str, Any]:
+        parsed = self.parse(value)
+        targets = self._targets(parsed)
+        if not any(F.has_number(parsed.spans[i].text) for i in targets):
+            return {}
         mapping: dict[str, str] = {}
         rng = ctx.rng()
-        for s in self.segments(value):
-            if s.kind in self._kinds():
-                F.replace_numbers(s.text, rng, mapping)
-        return {"number_map": mapping} if mapping else {}
+        for i in targets:
+            F.replace_numbers(parsed.spans[i].text, rng, mapping)
+        return {"number_map": mapping}
 
 
 @register("remove_choices")
-class RemoveChoices(SegmentCorruption):
-    """Drop the answer-choice block ('Choices: A. 12 B. 13 ...' or lines 'A. 12')."""
+class RemoveChoices(ParsedCorruption):
+    """Drop the answer choices (every format the parser knows)."""
 
     Params = TemplateParams
     NOTHING = "no rule fired: no answer choices found"
 
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        removed = [s.text for s in segments if s.kind == "choices"]
-        if not removed:
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
+        drop = set(parsed.indices("choices"))
+        if not drop:
             return None
-        return [s for s in segments if s.kind != "choices"], {"removed": removed}
+        return _all(parsed) - drop, {}, {}
 
 
 @register("shuffle_conditions")
-class ShuffleConditions(SegmentCorruption):
-    """Permute the given-condition sentences among their places (never the identity)."""
+class ShuffleConditions(ParsedCorruption):
+    """Permute the condition sentences among their places (never the identity); the
+    question sentence, choices, hints and template stay where they are."""
 
     Params = TemplateParams
     NOTHING = "no rule fired: fewer than two conditions"
 
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        places = _conditions(segments)
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
+        places = conditions(parsed)
         order = drawn.get("order")
         if len(places) < 2 or order is None:
             return None
-        out = list(segments)
-        for place, src in zip(places, order, strict=True):
-            s = segments[places[src]]
-            out[place] = F.Segment(s.text, segments[place].lead, segments[place].line, s.kind)
-        return out, {}
+        replaced = {
+            place: parsed.spans[places[src]].text for place, src in zip(places, order, strict=True)
+        }
+        return _all(parsed), replaced, {}
 
     def draw(self, value: str, ctx: Context) -> dict[str, Any]:
-        n = len(_conditions(self.segments(value)))
+        n = len(conditions(self.parse(value)))
         if n < 2:
             return {}
         order = [int(i) for i in ctx.rng().permutation(n)]
@@ -231,24 +275,24 @@ class DropConditionsParams(TemplateParams):
 
 
 @register("drop_conditions")
-class DropConditions(SegmentCorruption):
-    """Drop ``max(1, round(rate * n))`` of the n given-condition sentences, chosen at random."""
+class DropConditions(ParsedCorruption):
+    """Drop ``max(1, round(rate * n))`` of the n condition sentences, chosen at random;
+    never the question sentence."""
 
     Params = DropConditionsParams
     NOTHING = "no rule fired: no condition found"
 
     def edit(
-        self, segments: list[F.Segment], drawn: Mapping[str, Any]
-    ) -> tuple[list[F.Segment], dict[str, Any]] | None:
-        places = _conditions(segments)
-        drop = {places[i] for i in drawn.get("dropped", [])}
+        self, parsed: P.Parse, drawn: Mapping[str, Any]
+    ) -> tuple[set[int], dict[int, str], dict[str, Any]] | None:
+        places = conditions(parsed)
+        drop = {places[i] for i in drawn.get("dropped", []) if i < len(places)}
         if not drop:
             return None
-        kept = [s for i, s in enumerate(segments) if i not in drop]
-        return kept, {"removed": [segments[i].text for i in sorted(drop)]}
+        return _all(parsed) - drop, {}, {}
 
     def draw(self, value: str, ctx: Context) -> dict[str, Any]:
-        n = len(_conditions(self.segments(value)))
+        n = len(conditions(self.parse(value)))
         if not n:
             return {}
         count = max(1, round(self.params.rate * n))

@@ -3,6 +3,6 @@
 Corruption classes in :mod:`hallucue_corrupt.corruptions` are thin wrappers over these.
 """
 
-from . import image, text
+from . import image, parse, text
 
-__all__ = ["image", "text"]
+__all__ = ["image", "parse", "text"]

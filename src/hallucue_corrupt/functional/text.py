@@ -1,74 +1,32 @@
-"""Text functions: split a question into segments and drop segments by rule.
+"""Text functions: placeholders, numbers, and the question parser's entry points.
 
-A question is cut into segments: ``<image>`` placeholders, sentences and answer-choice
-blocks. LaTeX spans (``$...$``, ``\\(...\\)``, ``\\[...\\]``) are never cut, so
-``$\\angle ABC = 30^\\circ$`` stays one piece, and decimals like ``3.5`` do not end a
-sentence. Each segment gets a class: ``placeholder``, ``instruction`` (the templated
-instruction and answer-format lines), ``choices`` or ``content`` (conditions and the
-problem description).
+The question parser lives in :mod:`hallucue_corrupt.functional.parse`; this module holds
+the small helpers the text corruptions share: ``<image>`` placeholders, finding numerals,
+and drawing plausible replacement numbers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
+
+from .parse import INSTRUCTION_PATTERNS, Parse, Span, parse
 
 __all__ = [
     "INSTRUCTION_PATTERNS",
     "PLACEHOLDER",
-    "Segment",
+    "Parse",
+    "Span",
     "apply_number_map",
-    "classify",
     "count_placeholders",
     "has_number",
-    "is_question",
-    "join_segments",
+    "parse",
     "replace_numbers",
-    "segment",
+    "strip_placeholder_tokens",
 ]
 
 PLACEHOLDER = "<image>"
-
-#: Patterns (case-insensitive) that mark a sentence as templated instruction or answer
-#: format rather than problem content. Extend per call with ``extra_patterns``.
-INSTRUCTION_PATTERNS: tuple[str, ...] = (
-    r"step[- ]by[- ]step",
-    r"\\boxed",
-    r"</?think>|</?answer>",
-    r"\bfinal answer\b",
-    r"\breasoning process\b",
-    r"\b(answer|respond|reply)(ing)? (with|using|in) (the|a|an|one|only|your|just)\b",
-    r"\boption(al)? letter\b|\bcorrect (option|choice|letter)\b",
-    r"\b(choose|select|pick) the (correct|best|right)\b",
-    r"\bround(ed)? (your answer |the answer |it )?to\b",
-    r"\b(please|you should|you must|you need to) "
-    r"(answer|reason|think|provide|output|respond|give)\b",
-    r"^\s*(hint|instruction|note)s?\s*:",
-    r"\b(single|one) (word|phrase|number|letter)\b",
-    r"\b(floating[- ]point|integer) (number|answer|value)\b",
-    r"\boutput (the|your|only)\b",
-    r"\baccording to the (question|problem|text) (shown|given|in)\b",
-    r"\banswer the question\b",
-)
-
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
-_CHOICES_START = re.compile(r"(?i)\b(choices|options)\s*:|^\s*\(?[A-H][.)]\s")
-_BOUNDARY = re.compile(r"[.!?。？！](?=\s)")
-_ABBREVIATIONS = {"e.g", "i.e", "vs", "approx", "fig", "figs", "no", "eq", "resp", "cf"}
-
-Kind = Literal["placeholder", "instruction", "choices", "content"]
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of a text: ``lead`` is the white space before it, kept when joining."""
-
-    text: str
-    lead: str
-    line: int
-    kind: Kind = "content"
 
 
 def count_placeholders(text: str) -> int:
@@ -76,92 +34,13 @@ def count_placeholders(text: str) -> int:
     return text.count(PLACEHOLDER)
 
 
-def _mask_math(line: str) -> str:
-    """``line`` with LaTeX spans blanked out, same length, so cuts never fall inside them."""
-    return _MATH.sub(lambda m: "\0" * len(m.group()), line)
+def strip_placeholder_tokens(text: str) -> str:
+    """``text`` without its ``<image>`` placeholders."""
+    return text.replace(PLACEHOLDER, "")
 
 
-def _sentence_cuts(masked: str) -> list[int]:
-    cuts = []
-    for m in _BOUNDARY.finditer(masked):
-        word = (
-            masked[: m.start()].rsplit(None, 1)[-1].lower() if masked[: m.start()].strip() else ""
-        )
-        if word in _ABBREVIATIONS:
-            continue  # "e.g. ", "Fig. 2"
-        cuts.append(m.end())
-    return cuts
-
-
-def _split_line(line: str, number: int) -> list[Segment]:
-    segments: list[Segment] = []
-    masked = _mask_math(line)
-    choices = _CHOICES_START.search(masked)
-    body_end = choices.start() if choices else len(line)
-    pieces: list[tuple[int, int, Kind]] = []
-    start = 0
-    for cut in [*_sentence_cuts(masked[:body_end]), body_end]:
-        pieces.append((start, cut, "content"))
-        start = cut
-    if choices:
-        pieces.append((body_end, len(line), "choices"))
-    for a, b, kind in pieces:
-        chunk = line[a:b]
-        # placeholders become segments of their own, wherever they stand
-        for i, part in enumerate(chunk.split(PLACEHOLDER)):
-            if i:
-                segments.append(Segment(PLACEHOLDER, "", number, "placeholder"))
-            stripped = part.strip()
-            if stripped:
-                lead = part[: len(part) - len(part.lstrip())]
-                segments.append(Segment(stripped, lead, number, kind))
-    return segments
-
-
-def segment(text: str) -> list[Segment]:
-    """Cut ``text`` into placeholder, sentence and choice segments, line by line."""
-    out: list[Segment] = []
-    for number, line in enumerate(text.split("\n")):
-        out.extend(_split_line(line, number))
-    return out
-
-
-def classify(
-    segments: Iterable[Segment], patterns: Sequence[str] = INSTRUCTION_PATTERNS
-) -> list[Segment]:
-    """Mark content segments that match an instruction pattern as ``instruction``."""
-    compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
-    result = []
-    for seg in segments:
-        if seg.kind == "content" and any(rx.search(seg.text) for rx in compiled):
-            seg = Segment(seg.text, seg.lead, seg.line, "instruction")
-        result.append(seg)
-    return result
-
-
-def join_segments(segments: Sequence[Segment]) -> str:
-    """Rebuild a text from kept segments: lines keep their order, empty lines go away."""
-    lines: dict[int, str] = {}
-    for seg in segments:
-        if seg.line in lines:
-            lines[seg.line] += seg.lead + seg.text
-        else:
-            lines[seg.line] = seg.text
-    return "\n".join(lines[n] for n in sorted(lines))
-
-
-_QUESTION = re.compile(
-    r"\?\s*$|^(find|what|which|how|why|calculate|compute|determine|solve|express|give|estimate|"
-    r"evaluate|is|are|does|do|can|name|list|identify|write)\b",
-    re.IGNORECASE,
-)
 _NUMBER = re.compile(r"(?<![A-Za-z_\d.])\d+(?:\.\d+)?(?!\d)")
 _DEGREE_AFTER = re.compile(r"^\s*(\^\s*\{?\s*\\circ|°|degrees?\b)")
-
-
-def is_question(seg: Segment) -> bool:
-    """Whether a content segment asks the question (ends with ? or starts with Find/What...)."""
-    return seg.kind == "content" and bool(_QUESTION.search(seg.text))
 
 
 def has_number(text: str) -> bool:

@@ -1,0 +1,361 @@
+"""The scale suite: the batch kernel against a copy, selection at scale, Ray Data scaling,
+and byte identity across every driver. Ratios are measured side by side in one run.
+
+    python -m benchmarks scale                          # every section
+    python -m benchmarks scale --sections map --n 2000
+    python -m benchmarks scale --ray-rows 5000,50000 --write docs/scale.md
+
+Sections:
+  map       corrupt_dataset time / identity ``ds.map(lambda x: x)`` time on noise-like and
+            diagram-like 512 px images (blank_image, random_image, remove_text)
+  select    the exact-ratio threshold over 1M keys (one vectorised pass)
+  ray       Ray Data with 1 and 2 workers: rows/s and the peak private memory (RssAnon) of
+            each corrupting actor, at each of --ray-rows
+  identity  the same bytes per id from num_proc 1 and 2, a stream, Ray with 1 and 2
+            workers, several block sizes and shuffled input
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import hallucue_corrupt as hc
+
+from .data import build
+from .run import NOTES_MARKER, machine, round_robin, table, write_report
+
+TARGETS = {"blank_image": 0.5, "random_image": 1.0, "remove_text": 1.0}
+COLUMNS = {"image_column": "image", "text_column": "problem", "key_column": "id"}
+
+
+def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list[dict[str, Any]]:
+    """Identity and each corruption timed round-robin on the same memory-mapped dataset."""
+    import datasets
+
+    datasets.disable_caching()
+    ds = build(n, size, cache, kind)
+    jobs: dict[str, Callable[[], Any]] = {"identity": lambda: ds.map(lambda x: x)}
+    for name in TARGETS:
+        pipe = hc.Pipeline([hc.make(name)], seed=0)
+        jobs[name] = lambda pipe=pipe: hc.corrupt_dataset(ds, pipe, **COLUMNS)
+    times = round_robin(jobs, repeats)
+    identity = statistics.median(times["identity"])
+    rows = []
+    for name, target in TARGETS.items():
+        t = statistics.median(times[name])
+        rows.append(
+            {
+                "images": kind,
+                "corruption": name,
+                "identity_s": identity,
+                "corrupt_s": t,
+                "ratio": t / identity,
+                "target": target,
+                "met": t / identity <= target,
+            }
+        )
+        print(
+            f"map  {kind:8s} {name:13s} {t:7.3f}s vs identity {identity:6.3f}s  ratio "
+            f"{t / identity:5.2f} (target <= {target})",
+            flush=True,
+        )
+    return rows
+
+
+def section_select(n: int) -> dict[str, Any]:
+    """The exact threshold over ``n`` string keys, and the per-key loop it replaces."""
+    from hallucue_corrupt.seeding import derive_seed, exact_threshold
+
+    keys = [f"row-{i:07d}" for i in range(n)]
+    start = time.perf_counter()
+    exact_threshold(0, keys, 0.5, "__select__", 0)
+    vectorised = time.perf_counter() - start
+    sample = keys[: n // 10]
+    start = time.perf_counter()
+    sorted(derive_seed(0, k, "__select__", 0) for k in sample)
+    per_key = (time.perf_counter() - start) * n / len(sample)
+    print(f"select {n} keys: {vectorised:.2f}s (per-key loop, extrapolated: {per_key:.2f}s)")
+    return {"keys": n, "seconds": vectorised, "per_key_loop_s": per_key}
+
+
+def _parquet(n: int, size: int, cache: Path, row_group: int = 64) -> Path:
+    """``n`` rows of diagram-like images as parquet with small row groups, as docs/scale.md
+    advises for donor files (each donor read decodes one row group)."""
+    path = cache / f"scale-diagram-{n}-{size}-rg{row_group}.parquet"
+    if not path.exists():
+        build(n, size, cache, "diagram").to_parquet(str(path), batch_size=row_group)
+    return path
+
+
+class _PeakMemory:
+    """Peak RssAnon (private memory) of each Ray corrupting actor, sampled from /proc."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if b"MapWorker" not in cmd:
+                        continue
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("RssAnon:"):
+                            mb = int(line.split()[1]) / 1024
+                            self.peaks[int(pid)] = max(self.peaks.get(int(pid), 0.0), mb)
+                except OSError:
+                    continue
+            time.sleep(0.05)
+
+    def __enter__(self) -> _PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def _ray_init() -> Any:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(
+            num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
+        )
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    return ray
+
+
+def section_ray(sizes: list[int], size: int, cache: Path) -> list[dict[str, Any]]:
+    """Ray Data with 1 and 2 workers over each row count: time and actor memory."""
+    from hallucue_corrupt import ray as hray
+
+    _ray_init()
+    pipe = hc.Pipeline([hc.make("random_image"), hc.make("remove_text")], ratio=0.5)
+    rows = []
+    for n in sizes:
+        path = _parquet(n, size, cache)
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory(dir=cache) as tmp, _PeakMemory() as memory:
+                start = time.perf_counter()
+                ds = hray.corrupt(str(path), pipe, workers=workers, rows_per_block=1000, **COLUMNS)
+                summary = hray.write(ds, Path(tmp) / "out")
+                seconds = time.perf_counter() - start
+            assert summary["rows"] == n
+            peak = max(memory.peaks.values(), default=0.0)
+            rows.append(
+                {
+                    "rows": n,
+                    "workers": workers,
+                    "seconds": seconds,
+                    "rows_per_s": n / seconds,
+                    "peak_anon_mb_per_worker": peak,
+                }
+            )
+            print(
+                f"ray  {n:6d} rows  workers={workers}  {seconds:6.1f}s  "
+                f"{n / seconds:7.0f} rows/s  peak private memory per worker {peak:6.1f} MB",
+                flush=True,
+            )
+    return rows
+
+
+def _digest(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """id -> a hash of the row's image bytes, text and record."""
+    out = {}
+    for row in rows:
+        image = row["image"]["bytes"] if isinstance(row["image"], dict) else row["image"]
+        h = hashlib.sha256(image or b"")
+        h.update(row["problem"].encode())
+        h.update(row["hallucue"].encode())
+        out[row["id"]] = h.hexdigest()
+    return out
+
+
+def section_identity(n: int, size: int, cache: Path) -> list[dict[str, Any]]:
+    """Per-id hashes of every driver's output against ``corrupt_dataset`` (num_proc 1)."""
+    from datasets import load_dataset
+
+    from hallucue_corrupt import ray as hray
+    from hallucue_corrupt.features import undecoded
+
+    path = _parquet(n, size, cache)
+    ds = build(n, size, cache, "diagram")
+    pipe = hc.Pipeline([hc.make("random_image"), hc.make("remove_text")], ratio=0.5, seed=7)
+    base = _digest(list(undecoded(hc.corrupt_dataset(ds, pipe, **COLUMNS), "image")))
+    variants: dict[str, Callable[[], list[dict[str, Any]]]] = {
+        "num_proc=2": lambda: list(
+            undecoded(hc.corrupt_dataset(ds, pipe, num_proc=2, **COLUMNS), "image")
+        ),
+        "batch_size=7": lambda: list(
+            undecoded(hc.corrupt_dataset(ds, pipe, batch_size=7, **COLUMNS), "image")
+        ),
+        "shuffled input": lambda: list(
+            undecoded(hc.corrupt_dataset(ds.shuffle(seed=1), pipe, **COLUMNS), "image")
+        ),
+        "streaming": lambda: list(
+            undecoded(
+                hc.corrupt_dataset(
+                    load_dataset("parquet", data_files=str(path), split="train", streaming=True),
+                    pipe,
+                    pool=str(path),
+                    keys=ds["id"],
+                    **COLUMNS,
+                ),
+                "image",
+            )
+        ),
+    }
+    _ray_init()
+    for workers, block in ((1, 1000), (2, 100), (2, 333)):
+        variants[f"ray workers={workers} block={block}"] = lambda w=workers, b=block: hray.corrupt(
+            str(path), pipe, workers=w, rows_per_block=b, **COLUMNS
+        ).take_all()
+    variants["ray shuffled"] = lambda: hray.corrupt(
+        hray._ray().data.read_parquet(str(path)).random_shuffle(seed=3), pipe, workers=2, **COLUMNS
+    ).take_all()
+    rows = []
+    for name, run in variants.items():
+        got = _digest(run())
+        same = got == base
+        rows.append({"variant": name, "rows": len(got), "identical": same})
+        print(
+            f"identity  {name:28s} {len(got)} rows  {'identical' if same else 'DIFFERENT'}",
+            flush=True,
+        )
+    return rows
+
+
+def markdown(results: dict[str, Any], command: str) -> str:
+    m = results["machine"]
+    lines = [
+        "# Scale: the batch kernel, streaming and Ray Data",
+        "",
+        f"Measured with `{command}` on {m['processor']} ({m['cpus']} CPUs), Python "
+        f"{m['python']}, datasets {m['datasets']}, hallucue_corrupt {m['hallucue_corrupt']}. "
+        f"Map ratios are medians of {results['repeats']} runs, timed round-robin.",
+        "",
+    ]
+    if "map" in results:
+        lines += ["## corrupt_dataset vs an identity map", ""]
+        lines += table(
+            ["images", "corruption", "identity s", "corrupt s", "ratio", "target", "met"],
+            [
+                [
+                    r["images"],
+                    r["corruption"],
+                    f"{r['identity_s']:.3f}",
+                    f"{r['corrupt_s']:.3f}",
+                    f"{r['ratio']:.2f}",
+                    f"<= {r['target']}",
+                    "yes" if r["met"] else "no",
+                ]
+                for r in results["map"]
+            ],
+        )
+        lines.append("")
+    if "select" in results:
+        s = results["select"]
+        lines += [
+            "## Selection",
+            "",
+            f"Exact threshold over {s['keys']:,} keys: {s['seconds']:.2f} s "
+            f"(the per-key loop it replaces: {s['per_key_loop_s']:.2f} s).",
+            "",
+        ]
+    if "ray" in results:
+        lines += ["## Ray Data (random_image + remove_text, ratio 0.5)", ""]
+        lines += table(
+            ["rows", "workers", "seconds", "rows/s", "peak private MB per worker"],
+            [
+                [
+                    r["rows"],
+                    r["workers"],
+                    f"{r['seconds']:.1f}",
+                    f"{r['rows_per_s']:.0f}",
+                    f"{r['peak_anon_mb_per_worker']:.1f}",
+                ]
+                for r in results["ray"]
+            ],
+        )
+        lines.append("")
+    if "identity" in results:
+        lines += ["## Byte identity per id against corrupt_dataset (num_proc 1)", ""]
+        lines += table(
+            ["variant", "rows", "identical"],
+            [
+                [r["variant"], r["rows"], "yes" if r["identical"] else "NO"]
+                for r in results["identity"]
+            ],
+        )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks scale",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--n", type=int, default=2000, help="rows for the map section")
+    parser.add_argument("--size", type=int, default=512, help="image side for the map section")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--sections", default="map,select,ray,identity")
+    parser.add_argument("--kind", default="noise,diagram", help="images for the map section")
+    parser.add_argument("--select-keys", type=int, default=1_000_000)
+    parser.add_argument("--ray-rows", default="5000,50000", help="row counts for the ray section")
+    parser.add_argument("--ray-size", type=int, default=64, help="image side for ray/identity")
+    parser.add_argument("--identity-rows", type=int, default=1000)
+    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "hallucue-bench"))
+    parser.add_argument("--json", help="write the results as JSON here")
+    parser.add_argument("--write", help="write a markdown report here (docs/scale.md)")
+    args = parser.parse_args(argv)
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    sections = set(args.sections.split(","))
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "repeats": args.repeats,
+    }
+    if "map" in sections:
+        results["map"] = [
+            row
+            for kind in args.kind.split(",")
+            for row in section_map(args.n, args.size, args.repeats, cache, kind)
+        ]
+    if "select" in sections:
+        results["select"] = section_select(args.select_keys)
+    if "ray" in sections:
+        sizes = [int(x) for x in args.ray_rows.split(",")]
+        results["ray"] = section_ray(sizes, args.ray_size, cache)
+    if "identity" in sections:
+        results["identity"] = section_identity(args.identity_rows, args.ray_size, cache)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    if args.write:
+        command = "python -m benchmarks scale " + " ".join(argv or [])
+        write_report(Path(args.write), markdown(results, command.strip()))
+    return 0
+
+
+__all__ = ["NOTES_MARKER", "main"]

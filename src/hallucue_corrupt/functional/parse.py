@@ -1,0 +1,552 @@
+"""The question parser every text corruption uses: one text, cut into spans with roles.
+
+A benchmark question arrives raw, or wrapped in a training template (EasyR1 appends
+``You FIRST think ... \\boxed{}.`` with a space, TRL recipes add a line), with answer-format
+hints (``Round to one decimal place.``, ``(Unit: cm)``), a choices block in one of several
+styles and, in Chinese sources, full-width punctuation. :func:`parse` cuts it into
+non-overlapping :class:`Span` s, each with a role:
+
+``placeholder``
+    an ``<image>`` token.
+``template``
+    the templated instruction at the start or end (``Hint: Please answer ...``, ``You FIRST
+    think ...``, ``Put your final answer in \\boxed{}.``) and line labels like ``Question:``.
+``hint``
+    an answer-format hint elsewhere: ``Round to three decimal places.``, ``Give your answer
+    as an exact value.``, ``(correct to 1 decimal place)``, ``(Unit: years)``.
+``choices``
+    the answer options: ``Choices:\\nA:40°``, ``(A) 5.8`` lines, We-Math's inline
+    ``A. 16;B. 21``, Chinese ``A、..`` and ``（A）..``, or the strings of a separate options
+    list found as lines of the text.
+``question``
+    what is asked: the last sentence that ends with ``?``, holds a blank (``()``, ``（）``,
+    ``____``) or opens with an asking word (Find, What, 求 ...), cut down to its asking
+    clause (``..., then angle 3 is equal to ()`` keeps ``then angle 3 is equal to ()``).
+``condition``
+    everything else: given conditions and the problem description.
+
+LaTeX spans (``$..$``, ``$$..$$``, ``\\(..\\)``, ``\\[..\\]``) and brace groups
+(``\\frac{..}{..}``) are masked before any cut, so no cut falls inside them. Sentences end
+at ``.``, ``!``, ``?`` (also before a closing bracket or quote, as in ``.)``) followed by
+white space, at Chinese ``。？！；``, at a line break, and before a capitalised instruction
+sentence even when the sentence before it has no final punctuation (``... equal to () You
+FIRST think ...``). The parse depends only on the text, so the body of a question parses
+the same whatever template wraps it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "HINT_PATTERNS",
+    "INSTRUCTION_PATTERNS",
+    "QUESTION_WORDS",
+    "ROLES",
+    "Parse",
+    "Role",
+    "Span",
+    "parse",
+]
+
+Role = Literal["placeholder", "template", "hint", "choices", "question", "condition"]
+ROLES: tuple[Role, ...] = ("placeholder", "template", "hint", "choices", "question", "condition")
+
+#: Patterns (case-insensitive) that mark a sentence as templated instruction.
+INSTRUCTION_PATTERNS: tuple[str, ...] = (
+    r"step[- ]by[- ]step",
+    r"\\boxed",
+    r"</?think>|</?answer>",
+    r"\bfinal (answer|value)\b",
+    r"\breasoning process\b",
+    r"\binternal monologue\b",
+    r"\b(answer|respond|reply)(ing)? (with|using|in) (the|a|an|one|only|your|just)\b",
+    r"\boption(al)? letter\b|\bcorrect (option|choice|letter)\b",
+    r"\b(choose|select|pick) the (correct|best|right)\b",
+    r"\b(please|you should|you must|you need to) "
+    r"(answer|reason|think|provide|output|respond|give|solve|first)\b",
+    r"^\s*(hint|instruction|note)s?\s*:",
+    r"\b(single|one) (word|phrase|letter)\b",
+    r"\b(floating[- ]point|integer) (number|answer|value)\b",
+    r"\boutput (the|your|only)\b",
+    r"\baccording to the (question|problem|text) (shown|given|in)\b",
+    r"\banswer the question\b",
+    r"\byou first think\b",
+    r"\blet'?s think\b",
+    r"\bput your (final )?answer\b",
+    r"\bthought process\b",
+    r"\b(we require you|you are (asked|required|given a)|your task is)\b",
+    r"\b(briefly|directly) (answer|describe|explain)\b",
+)
+
+#: Patterns (case-insensitive) that mark a sentence or a parenthesis as an answer-format hint.
+HINT_PATTERNS: tuple[str, ...] = (
+    r"^\(?\s*(please\s+)?round(ed)?\b.*\bto\b",
+    r"^\(?\s*(please\s+)?(give|express|write|leave|enter|state|present) (your|the) "
+    r"(answer|result|value)s?\b",
+    r"^\(?\s*(please\s+)?enter (an?|the) (exact|decimal|integer|fraction)",
+    r"^\(?\s*(give|enter) an exact (value|expression|answer)",
+    r"^\(?\s*(answers?|results?) (to|correct to|in|as)\b",
+    r"^\(?\s*(correct|accurate) to\b",
+    r"^\(?\s*(to|rounded to|round to) the nearest\b",
+    r"^\(?\s*units?\s*:",
+    r"^\(?\s*(use|take|using|let)\s+\\?(π|pi)\s*(=|≈|\\approx)",
+    r"^\(?\s*choose \d+ answers?\b",
+    r"^\(?\s*(保留|精确到|结果保留|答案保留)",
+)
+
+#: Words that open an asking clause ("Find x.", "then angle 3 is ...", "求...").
+QUESTION_WORDS = (
+    r"find|what|which|who|whom|whose|where|when|how|why|calculate|compute|determine|solve|"
+    r"express|evaluate|estimate|is|are|was|were|does|do|did|can|could|will|would|should|"
+    r"name|list|identify|write|state|hence|then|so|use|using|give|prove|show|sketch|"
+    r"graph|simplify|factor|describe|explain|select|choose|complete|fill|measure|"
+    r"approximate|convert|classify|decide|deduce|predict|count|compare|order|tell"
+)
+_ASKS = re.compile(
+    rf"(?i)^\s*(?:\(?[a-z0-9]\)\s*)?(?:{QUESTION_WORDS})\b|^\s*(?:求|则|那么|问|试求|请问|判断|计算)"
+)
+_BLANK = re.compile(r"\(\s*\)|（\s*）|\(\s*\\?_*\s*\)|_{2,}|＿{2,}|\\underline\{\s*\}")
+_ENDS_ASKING = re.compile(r"(?i)[?？]\s*[)\]）\"'”’]*\s*$|=\s*$|\bequals?( to)?\s*[:：]?\s*$")
+_CLAUSE = re.compile(r"[,，;；:：]\s*")
+_CLAUSE_LEAD = re.compile(
+    r"(?i)^(?:and\s+|but\s+)?(?:then|hence|so|therefore|thus|find|what|which|how|"
+    r"calculate|compute|determine|evaluate|express|estimate|write|state|is|are|does|"
+    r"can|could)\b|^(?:则|求|那么|问|试求|请问|计算|判断)"
+)
+
+PLACEHOLDER_RE = re.compile(r"<image>")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_LABEL = re.compile(r"(?im)^[ \t]*(question|problem|q|answer|solution)\s*[:：][ \t]*")
+_CHOICES_HEAD = re.compile(r"(?im)(?:^|(?<=\s))(choices?|options?|answer choices|选项)\s*[:：]")
+# one option marker: A: / A. / A) / (A) / A、 / （A） / A．
+_MARK = r"(?:[\(（]\s*{L}\s*[\)）]|{L}\s*[.:：、．)）])"
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "vs",
+    "approx",
+    "fig",
+    "figs",
+    "eq",
+    "eqs",
+    "resp",
+    "cf",
+    "etc",
+    "mr",
+    "mrs",
+    "dr",
+}
+_END = re.compile(r"[.!?](?=[)\]）\"'”’]*(?:\s|$))|[。？！；]|．(?!\d)")
+_WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
+_CAPITAL = re.compile(r"(?<=\s)(?:[A-Z][A-Za-z']+\b|<)")
+
+
+def _mark(letter: str) -> str:
+    return _MARK.format(L=letter)
+
+
+def _masked(text: str) -> str:
+    """``text`` with LaTeX spans and brace groups blanked (same length): no cut inside."""
+    out = _MATH.sub(lambda m: "\0" * len(m.group()), text)
+    chars = list(out)
+    depth = 0
+    start = 0
+    for i, ch in enumerate(out):
+        if ch == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                chars[start : i + 1] = "\0" * (i + 1 - start)
+    return "".join(chars)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of the text: ``text[start:end]`` with its role."""
+
+    start: int
+    end: int
+    role: Role
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass
+class Parse:
+    """The spans of one text, in order; the gaps between them are white space."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+
+    def of(self, *roles: Role) -> list[Span]:
+        """The spans with one of ``roles``."""
+        return [s for s in self.spans if s.role in roles]
+
+    def indices(self, *roles: Role) -> list[int]:
+        return [i for i, s in enumerate(self.spans) if s.role in roles]
+
+    def join(self, keep: Iterable[int], replace: dict[int, str] | None = None) -> str:
+        """The text rebuilt from the spans numbered in ``keep`` (optionally with new texts).
+
+        Each kept span is preceded by the white space that stood before it; when spans were
+        removed in between, the widest of the skipped gaps (most line breaks) is used, so a
+        removed line does not glue two lines together.
+        """
+        replace = replace or {}
+        kept = sorted(set(keep))
+        out: list[str] = []
+        prev = -1
+        for i in kept:
+            span = self.spans[i]
+            if out:
+                gaps = [self._gap(j) for j in range(prev + 1, i + 1)]
+                sep = max(gaps, key=lambda g: g.count("\n"))
+                out.append(sep)
+            out.append(replace.get(i, span.text))
+            prev = i
+        return "".join(out)
+
+    def _gap(self, i: int) -> str:
+        start = self.spans[i - 1].end if i > 0 else 0
+        return self.text[start : self.spans[i].start]
+
+    def body(self) -> str:
+        """The text without placeholders and template: what wrapping must not change."""
+        return self.join(self.indices("hint", "choices", "question", "condition"))
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.spans]
+
+
+# ---------------------------------------------------------------- choices
+
+
+def _choice_lines(masked: str) -> tuple[int, int] | None:
+    """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
+    lines = []
+    pos = 0
+    for line in masked.split("\n"):
+        lines.append((pos, pos + len(line), line))
+        pos += len(line) + 1
+    head = _CHOICES_HEAD.search(masked)
+    first_mark = re.compile(r"^[ \t]*" + _mark("[A-Ha-h]"))
+    if head:
+        start = head.start()
+        # the block runs from the head line through the following option lines
+        end = head.end()
+        after = [ln for ln in lines if ln[1] >= start]
+        end = after[0][1]
+        for a, b, _line in after[1:]:
+            # judge the part of the line before a glued-on instruction, if any
+            pieces = _sentences(masked, a, b)
+            cut = next((s for s, e in pieces if _is_instruction(masked[s:e])), b)
+            part = masked[a:cut]
+            if part.strip() and (first_mark.match(part) or not _looks_sentence(part)):
+                end = b
+            if cut < b or end != b:
+                break
+        return start, end
+    # consecutive lines opening with A, B, C...
+    for k, (a, _b, line) in enumerate(lines):
+        if re.match(r"^[ \t]*" + _mark("A"), line):
+            letters = "ABCDEFGH"
+            n = 0
+            end = a
+            for _a2, b2, line2 in lines[k:]:
+                if n < len(letters) and re.match(r"^[ \t]*" + _mark(letters[n]), line2):
+                    n += 1
+                    end = b2
+                else:
+                    break
+            if n >= 2:
+                return a, end
+    return None
+
+
+def _inline_choices(masked: str) -> tuple[int, int] | None:
+    """Inline options on one line: ``A. 16;B. 21;C. 32``, ``(A) 1 (B) 2``, ``A、1 B、2``."""
+    for style, before in (
+        (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
+        (r"{L}\s*[.．、:：]", r"(?:^|(?<=[\s;；,，]))"),
+    ):
+        a = re.compile(before + style.format(L="A") + r"\s*(?=\S)")
+        for m in a.finditer(masked):
+            line_end = masked.find("\n", m.start())
+            line_end = len(masked) if line_end < 0 else line_end
+            rest = masked[m.end() : line_end]
+            b = re.search(before + style.format(L="B") + r"\s*(?=\S)", rest)
+            if b is None:
+                continue
+            # the options run to the end of the line, minus a trailing instruction
+            return m.start(), line_end
+    return None
+
+
+def _listed_choices(text: str, choices: Sequence[str]) -> tuple[int, int] | None:
+    """A block of lines that are the strings of a separate options list."""
+    wanted = {c.strip() for c in choices if c and c.strip()}
+    pos = 0
+    block: tuple[int, int] | None = None
+    for line in text.split("\n"):
+        stripped = re.sub(r"^[ \t]*" + _mark("[A-Ha-h]") + r"\s*", "", line).strip()
+        if stripped in wanted:
+            block = (block[0] if block else pos, pos + len(line))
+        elif block:
+            break
+        pos += len(line) + 1
+    return block
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def _is_instruction(sentence: str, ins: Sequence[re.Pattern[str]] | None = None) -> bool:
+    return any(rx.search(sentence) for rx in (_INSTRUCTION if ins is None else ins))
+
+
+def _is_hint(sentence: str) -> bool:
+    return any(rx.search(sentence.strip()) for rx in _HINT)
+
+
+def _first_instruction(text: str, ins: Sequence[re.Pattern[str]] | None) -> int | None:
+    """Where the first instruction pattern matches in ``text``, or None."""
+    hits = [m.start() for rx in (_INSTRUCTION if ins is None else ins) if (m := rx.search(text))]
+    return min(hits) if hits else None
+
+
+def _looks_sentence(line: str) -> bool:
+    return len(line.split()) > 8
+
+
+def _sentences(
+    masked: str, a: int, b: int, ins: Sequence[re.Pattern[str]] | None = None
+) -> list[tuple[int, int]]:
+    """Sentence pieces of ``masked[a:b]`` (no line breaks inside): (start, end) pairs."""
+    cuts = []
+    for m in _END.finditer(masked, a, b):
+        before = masked[a : m.start()].rsplit(None, 1)
+        word = before[-1].lower().lstrip("(") if before else ""
+        if m.group() == "." and word in _ABBREVIATIONS:
+            continue
+        end = m.end()
+        while end < b and masked[end] in ")]）\"'”’":
+            end += 1
+        cuts.append(end)
+    # an instruction sentence may follow a sentence with no final punctuation: cut before
+    # the capitalised word that opens the sentence of the first instruction match
+    bounds = [a, *sorted(c for c in cuts if a < c < b), b]
+    for p, nxt in itertools.pairwise(bounds):
+        first = _first_instruction(masked[p:nxt], ins)
+        if first is None:
+            continue
+        starts = [m.start() for m in _CAPITAL.finditer(masked, p, nxt) if m.start() <= p + first]
+        if starts and masked[p : starts[-1]].strip():
+            cuts.append(starts[-1])
+    pieces = []
+    start = a
+    for cut in sorted(set(cuts)):
+        if start < cut <= b:
+            pieces.append((start, cut))
+            start = cut
+    pieces.append((start, b))
+    out: list[tuple[int, int]] = []
+    for s, e in (_trim(masked, s, e) for s, e in pieces):
+        if s >= e:
+            continue
+        if out and not _WORD.search(masked[s:e]):
+            out[-1] = (out[-1][0], e)  # "( )°" after "...?" belongs to that sentence
+        else:
+            out.append((s, e))
+    return out
+
+
+def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and masked[s].isspace():
+        s += 1
+    while e > s and masked[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+_HINT_PAREN = re.compile(r"[\(（][^()（）\n]*[\)）]")
+_HINT_TAIL = re.compile(
+    r"(?i)(?:,\s*|\s+)(?=(?:rounded to|round to|correct to|accurate to|to the nearest|"
+    r"give your answer|giving your answer|leaving your answer|express your answer|"
+    r"in simplest form|as an exact)\b)"
+)
+
+
+def _split_hints(masked: str, s: int, e: int) -> list[tuple[int, int, bool]]:
+    """(start, end, is_hint) pieces of one sentence: hint parentheses and hint tails apart."""
+    if _is_hint(masked[s:e]):
+        return [(s, e, True)]
+    out: list[tuple[int, int, bool]] = []
+    pos = s
+    for m in _HINT_PAREN.finditer(masked, s, e):
+        if _is_hint(m.group()[1:]) or re.match(r"[\(（]\s*units?\s*[:：]", m.group(), re.I):
+            if masked[pos : m.start()].strip():
+                out.append((*_trim(masked, pos, m.start()), False))
+            out.append((m.start(), m.end(), True))
+            pos = m.end()
+    rest = (pos, e)
+    tail = _HINT_TAIL.search(masked, rest[0], rest[1])
+    if tail and masked[rest[0] : tail.start()].strip():
+        out.append((*_trim(masked, rest[0], tail.start()), False))
+        out.append((*_trim(masked, tail.end(), e), True))
+    elif masked[rest[0] : rest[1]].strip():
+        piece = _trim(masked, rest[0], rest[1])
+        # lone closing punctuation after a hint parenthesis belongs to it
+        if out and out[-1][2] and not re.search(r"\w", masked[piece[0] : piece[1]]):
+            out[-1] = (out[-1][0], piece[1], True)
+        else:
+            out.append((*piece, False))
+    return [p for p in out if p[0] < p[1]]
+
+
+def _asks(sentence: str) -> bool:
+    return bool(_ENDS_ASKING.search(sentence) or _BLANK.search(sentence) or _ASKS.search(sentence))
+
+
+def _question_clause(masked: str, s: int, e: int) -> int:
+    """Where the asking clause of the question sentence ``masked[s:e]`` starts."""
+    clauses = [s] + [m.end() for m in _CLAUSE.finditer(masked, s, e) if m.end() < e]
+    if len(clauses) == 1 or _ASKS.search(masked[s:e]):
+        return s
+    for start in clauses[1:]:
+        if _CLAUSE_LEAD.search(masked[start:e]) and _asks(masked[start:e]):
+            return start
+    # no asking word: from the first clause holding a blank or the question mark
+    for start in clauses:
+        end = next((c for c in clauses if c > start), e)
+        if _BLANK.search(masked[start:end]) or _ENDS_ASKING.search(masked[start:e]):
+            return start
+    return s
+
+
+# ---------------------------------------------------------------- parse
+
+_INSTRUCTION = [re.compile(p, re.IGNORECASE) for p in INSTRUCTION_PATTERNS]
+_HINT = [re.compile(p, re.IGNORECASE) for p in HINT_PATTERNS]
+
+
+def parse(
+    text: str,
+    *,
+    choices: Sequence[str] | None = None,
+    extra_patterns: Sequence[str] = (),
+) -> Parse:
+    """Cut ``text`` into role-labelled spans (see the module docstring).
+
+    ``choices`` names the options of a separate list column: lines of the text that are
+    those strings (with or without a letter) become the choices block. ``extra_patterns``
+    are more regexes (case-insensitive) marking instruction sentences. The last few
+    hundred parses are cached (a random corruption parses in ``draw`` and ``transform``);
+    treat the result as read-only.
+    """
+    return _cached(text, tuple(choices) if choices else (), tuple(extra_patterns))
+
+
+@functools.lru_cache(maxsize=512)
+def _cached(text: str, choices: tuple[str, ...], extra_patterns: tuple[str, ...]) -> Parse:
+    ins = _INSTRUCTION
+    if extra_patterns:
+        ins = [*ins, *(re.compile(p, re.IGNORECASE) for p in extra_patterns)]
+    return _parse(text, choices or None, ins)
+
+
+def _parse(text: str, choices: Sequence[str] | None, ins: list[re.Pattern[str]]) -> Parse:
+    masked = _masked(text)
+    # placeholders are masked too, so they never join a sentence
+    holes = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    for a, b in holes:
+        masked = masked[:a] + "\n" * (b - a) + masked[b:]
+    raw: list[tuple[int, int, str]] = [(a, b, "placeholder") for a, b in holes]
+
+    block = _choice_lines(masked) or _inline_choices(masked)
+    if block is None and choices:
+        block = _listed_choices(text, choices)
+    taken = [(a, b) for a, b in holes]
+    if block:
+        a, b = block
+        # an instruction glued to the end of the block's last line stays template
+        tail_start = b
+        last = max(a, masked.rfind("\n", 0, b) + 1)
+        for s, e in _sentences(masked, last, b, ins):
+            if s > a and _is_instruction(masked[s:e], ins):
+                tail_start = s
+                break
+        a, b2 = _trim(masked, a, tail_start)
+        raw.append((a, b2, "choices"))
+        taken.append((a, b2))
+        masked_cut = masked[:a] + "\n" * (b2 - a) + masked[b2:]
+    else:
+        masked_cut = masked
+    for m in _LABEL.finditer(masked_cut):
+        a, b = _trim(masked_cut, m.start(), m.end())
+        raw.append((a, b, "template"))
+        masked_cut = masked_cut[:a] + "\n" * (b - a) + masked_cut[b:]
+
+    # sentences of what is left, line by line
+    sentences: list[tuple[int, int]] = []
+    pos = 0
+    for line in masked_cut.split("\n"):
+        sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
+        pos += len(line) + 1
+    pieces: list[tuple[int, int, str]] = []
+    for s, e in sentences:
+        if _is_instruction(masked_cut[s:e], ins):
+            pieces.append((s, e, "instruction"))
+            continue
+        for a, b, hint in _split_hints(masked_cut, s, e):
+            pieces.append((a, b, "hint" if hint else "content"))
+    # instructions at the start or end (through placeholders/labels/hints) are template
+    ordered = sorted([*pieces, *[r for r in raw if r[2] != "choices"]], key=lambda p: p[0])
+    roles = _template_runs(ordered)
+    spans = [(a, b, role) for (a, b, _), role in zip(ordered, roles, strict=True)]
+    spans += [r for r in raw if r[2] == "choices"]
+    spans.sort(key=lambda p: p[0])
+    spans = _mark_question(masked, spans)
+    return Parse(text, [Span(a, b, role, text[a:b]) for a, b, role in spans])  # type: ignore[arg-type]
+
+
+def _template_runs(ordered: list[tuple[int, int, str]]) -> list[str]:
+    roles = [kind for _, _, kind in ordered]
+    neutral = {"placeholder", "template", "hint"}
+    n = len(roles)
+    for indices in (range(n), range(n - 1, -1, -1)):
+        for i in indices:
+            if roles[i] == "instruction":
+                roles[i] = "template"
+            elif roles[i] not in neutral:
+                break
+    return ["hint" if r == "instruction" else "condition" if r == "content" else r for r in roles]
+
+
+def _mark_question(masked: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The last asking content sentence becomes the question (its asking clause)."""
+    content = [i for i, (_, _, role) in enumerate(spans) if role == "condition"]
+    target = next((i for i in reversed(content) if _asks(masked[spans[i][0] : spans[i][1]])), None)
+    if target is None:
+        # no asking sentence: the last content sentence is what is asked
+        if not content:
+            return spans
+        target = content[-1]
+    s, e, _ = spans[target]
+    q = _question_clause(masked, s, e)
+    out = spans[:target]
+    if q > s:
+        out.append((*_trim(masked, s, q), "condition"))
+    out.append((q, e, "question"))
+    out.extend(spans[target + 1 :])
+    return out
