@@ -14,17 +14,11 @@ import hallucue_corrupt as hc
 from hallucue_corrupt.functional import image as F
 from hallucue_corrupt.media import ImageRef, MediaError, encode_png, incompressible
 
-GRADED = [
-    "gaussian_noise",
-    "gaussian_blur",
-    "downsample",
-    "jpeg_compression",
-    "patch_mask",
-    "occlusion",
-    "patch_shuffle",
-    "contrast",
-    "grayscale",
-]
+GRADED = sorted(
+    name
+    for name in hc.list_corruptions()
+    if issubclass(hc.registry.get(name), hc.GradedImageCorruption)
+)
 
 
 def gray(size: int = 512, level: int = 128) -> np.ndarray:
