@@ -194,3 +194,26 @@ def test_record_column_clash_is_an_error(small_ds):
     out = hc.corrupt_dataset(small_ds, hc.Pipeline([hc.make("blank_image")]), image_column="image")
     with pytest.raises(ValueError, match="already exists"):
         hc.corrupt_dataset(out, hc.Pipeline([hc.make("blank_image")]), image_column="image")
+
+
+def test_cached_maps_depend_on_the_code(monkeypatch):
+    """A cached map made by other code at the same version is never reused."""
+    from hallucue_corrupt import dataset as driver
+
+    ds = make_dataset(4)
+    pipe = hc.Pipeline([hc.make("blank_image")])
+    binding = pipe.bind(image_column="image", dataset=ds)
+    fn = hc.MapFunction(binding)
+    before = driver._fingerprint(ds, binding, fn)
+    assert before == driver._fingerprint(ds, binding, fn)
+    monkeypatch.setattr(driver, "_library_source_hash", lambda: "edited")
+    assert driver._fingerprint(ds, binding, fn) != before
+
+
+def test_emptied_texts_are_warned_once(caplog):
+    ds = make_dataset(3).map(lambda r: {"problem": "<image>Find $x$ if $y = 2$."})
+    with caplog.at_level("WARNING", logger="hallucue_corrupt"):
+        out = hc.corrupt_dataset(ds, hc.Pipeline([hc.make("remove_text")]), text_column="problem")
+    assert out["problem"] == ["<image>"] * 3
+    messages = [r.getMessage() for r in caplog.records if "emptied" in r.getMessage()]
+    assert len(messages) == 1 and "3 row(s)" in messages[0]

@@ -10,6 +10,7 @@ features equal the input's plus the record column (and ``*_original`` copies on 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,7 @@ from .features import undecoded
 from .fields import FieldError
 from .kernel import BatchKernel, original_column
 from .pipeline import Pipeline
-from .records import dumps, loads, write_jsonl
+from .records import dumps, loads, warn_emptied, write_jsonl
 from .seeding import canonical_key
 
 logger = logging.getLogger("hallucue_corrupt")
@@ -221,8 +222,10 @@ def corrupt_dataset(
     )
     out = out.with_format(dataset.format["type"], **dataset.format["format_kwargs"])
     out = restore_images(out, dataset.features, image_column)
+    records = out[record_column]
     if log_path is not None:
-        write_jsonl(out[record_column], log_path)
+        write_jsonl(records, log_path)
+    warn_emptied(records)
     if pipeline.on_error == "skip":
         out = _drop_skipped(out, record_column, log_path)
     return out
@@ -248,9 +251,13 @@ def _fingerprint(work: Dataset, binding: RunBinding, fn: MapFunction) -> str | N
         donors = "parquet:" + ",".join(f"{f}@{os.stat(f).st_mtime_ns}" for f in pool.files)
     else:
         return None
+    code = _code_fingerprint(binding)
+    if code is None:
+        return None
     parts = [
         work._fingerprint,
         __version__,
+        code,
         binding.pipeline.config_hash,
         repr(binding.selection),
         repr(fn.columns),
@@ -259,6 +266,41 @@ def _fingerprint(work: Dataset, binding: RunBinding, fn: MapFunction) -> str | N
         donors,
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=1)
+def _library_source_hash() -> str:
+    """A hash of this library's source: a cached map made by other code (a development
+    checkout edited at the same version) is never reused."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _code_fingerprint(binding: RunBinding) -> str | None:
+    """The library's source hash plus the source of every corruption class defined
+    elsewhere (a user's own); None when such a source cannot be read."""
+    import hashlib
+    import inspect
+
+    from .compose import leaves
+
+    parts = [_library_source_hash()]
+    for corruption in binding.pipeline.corruptions:
+        for leaf in leaves(corruption):
+            cls = type(leaf)
+            if cls.__module__.split(".")[0] == "hallucue_corrupt":
+                continue
+            try:
+                parts.append(hashlib.sha256(inspect.getsource(cls).encode()).hexdigest()[:16])
+            except (OSError, TypeError):
+                return None
+    return "+".join(parts)
 
 
 def output_features(features: Any, kernel: BatchKernel) -> Any:
