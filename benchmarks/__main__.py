@@ -8,7 +8,13 @@ import importlib
 import sys
 
 #: suite name -> module of this package
-SUITES = {"core": "run", "text": "text", "scale": "scale", "mutation": "mutation"}
+SUITES = {
+    "core": "run",
+    "text": "text",
+    "scale": "scale",
+    "pixels": "pixels",
+    "mutation": "mutation",
+}
 
 
 def _main(argv: list[str]) -> int:

@@ -34,9 +34,9 @@ def noise_png(seed: int, size: int) -> bytes:
     return buf.getvalue()
 
 
-def diagram_png(seed: int, size: int) -> bytes:
+def diagram_array(seed: int, size: int) -> np.ndarray:
     """A geometry-style figure: white background, thin black lines and a few labels, as in
-    Geometry3K: a PNG of about 10-30 KB at 512 px."""
+    Geometry3K."""
     rng = np.random.default_rng(seed)
     arr = np.full((size, size, 3), 255, dtype=np.uint8)
     points = rng.integers(size // 10, size - size // 10, (6, 2))
@@ -54,8 +54,13 @@ def diagram_png(seed: int, size: int) -> bytes:
             1,
             cv2.LINE_AA,
         )
+    return arr
+
+
+def diagram_png(seed: int, size: int) -> bytes:
+    """:func:`diagram_array` as PNG: about 10-30 KB at 512 px."""
     buf = io.BytesIO()
-    PILImage.fromarray(arr).save(buf, format="PNG", compress_level=6)
+    PILImage.fromarray(diagram_array(seed, size)).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 

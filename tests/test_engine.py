@@ -281,7 +281,7 @@ def test_old_style_corrupt_subclasses_get_a_clear_error():
 
 def test_signatures_come_from_params():
     sig = inspect.signature(hc.get("gaussian_noise"))
-    assert list(sig.parameters) == ["p", "severity", "sigma"]
+    assert list(sig.parameters) == ["p", "severity", "png", "sigma"]
     assert sig.parameters["severity"].default == 3.0
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in sig.parameters.values())
     assert "fill" in inspect.signature(hc.get("blank_image")).parameters

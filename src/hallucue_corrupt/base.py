@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .fields import image_items, map_texts
-from .media import ImageRef, ImageValue, Kind
+from .media import ImageRef, ImageValue, Kind, Layout
 from .seeding import derive_seed, make_rng
 
 if TYPE_CHECKING:
@@ -227,10 +227,19 @@ class ImageCorruption(Corruption):
         raise NotImplementedError
 
     def apply_image(
-        self, image: ImageValue, *, seed: int = 0, key: Any = 0, epoch: int = 0, pool: Any = None
+        self,
+        image: ImageValue,
+        *,
+        seed: int = 0,
+        key: Any = 0,
+        epoch: int = 0,
+        pool: Any = None,
+        layout: Layout = "auto",
     ) -> tuple[ImageValue, dict[str, Any]]:
-        """Corrupt one image; the result has the input's form (PIL, array, bytes, dict)."""
-        return self.run(image, Context(seed, key, epoch, 0, pool, self.name))
+        """Corrupt one image; the result has the input's form (PIL, array, bytes, dict;
+        an array keeps its dtype and ``layout``, a torch tensor stays a tensor)."""
+        ref = ImageRef(image, layout=layout)
+        return self.run(ref, Context(seed, key, epoch, 0, pool, self.name))
 
     def run(
         self,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
+import zlib
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -17,30 +19,67 @@ from typing import Any, Literal, cast
 import numpy as np
 from PIL import Image
 
-__all__ = ["ImageRef", "ImageValue", "MediaError", "donor_problem", "encode_png", "is_image_value"]
+__all__ = [
+    "ACCEPTED_ARRAYS",
+    "PNG_ENCODINGS",
+    "ImageRef",
+    "ImageValue",
+    "Layout",
+    "MediaError",
+    "PngEncoding",
+    "donor_problem",
+    "encode_png",
+    "incompressible",
+    "is_image_value",
+    "resolve_encoding",
+]
 
-#: What an image field may hold: a PIL image, an HxW / HxWxC array, encoded bytes, or the
-#: ``{"bytes": ..., "path": ...}`` dict that ``datasets.Image(decode=False)`` yields.
+#: What an image field may hold: a PIL image, an HxW / HxWxC array (or a CHW torch tensor),
+#: encoded bytes, or the ``{"bytes": ..., "path": ...}`` dict that
+#: ``datasets.Image(decode=False)`` yields.
 ImageValue = Image.Image | np.ndarray | bytes | dict[str, Any]
 Kind = Literal["pil", "array", "bytes", "dict"]
+#: Axis order of a 3-D array: ``HWC`` (numpy, PIL, OpenCV), ``CHW`` (torch, torchvision), or
+#: ``auto``: CHW when the first axis is 1, 3 or 4 long and the last is not, HWC otherwise.
+Layout = Literal["auto", "HWC", "CHW"]
 
-#: PNG zlib level used when a corruption produces new pixels: lossless and deterministic;
-#: level 1 costs a fraction of the default 6 for images about 10% larger.
+#: What an image array may be (the error for any other array lists it).
+ACCEPTED_ARRAYS = (
+    "HxW, HxWx1, HxWx3 or HxWx4 arrays of uint8, uint16 or float (0-1), HxW(x1) of bool "
+    "or other integers; CHW arrays with layout='CHW' (or auto-detected: first axis 1, 3 or "
+    "4 long, last axis not); torch tensors (CHW or HW, as torchvision)"
+)
+
+#: PNG zlib level used by the ``zlib`` encoding: lossless and deterministic; level 1 costs
+#: a fraction of the default 6 for images about 10% larger.
 PNG_COMPRESS_LEVEL = 1
-#: zlib's Z_HUFFMAN_ONLY strategy: for noisy pixels, where LZ77 finds no matches and PNG
-#: row filters gain nothing, it gives the same size in a fraction of the time.
-_Z_HUFFMAN_ONLY = 2
-#: Modes OpenCV writes as PNG, with the conversion from PIL's channel order.
-_CV2_NOISY_MODES = {"L": None, "RGB": "COLOR_RGB2BGR", "RGBA": "COLOR_RGBA2BGRA"}
+#: How new pixels are written as PNG (measured in docs/performance.md):
+#: ``stored`` no compression (the fastest by far; noise does not compress anyway);
+#: ``rle`` the "up" row filter and run-length deflate (a few ms at 512 px: diagrams,
+#: smooth images, blurred or masked outputs 3-30x smaller than stored); ``huffman``
+#: Huffman-only deflate, no row filter; ``zlib`` Pillow at level 1 with adaptive row
+#: filters (often the smallest, 2-15x the time of rle); ``auto`` measures each image:
+#: stored when a sample of its rows barely deflates (:func:`incompressible`), rle otherwise.
+PngEncoding = Literal["auto", "stored", "rle", "huffman", "zlib"]
+PNG_ENCODINGS: tuple[str, ...] = ("auto", "stored", "rle", "huffman", "zlib")
+#: PNG colour type of each 8-bit mode the direct writer handles.
+_PNG_COLOR_TYPES = {"L": 0, "LA": 4, "RGB": 2, "RGBA": 6}
 
 
 class MediaError(ValueError):
     """An image value that cannot be read (wrong type, broken bytes, missing file)."""
 
 
+def _is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor (torch is never imported here: a tensor can only
+    exist once its caller has imported it)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
 def is_image_value(value: Any) -> bool:
     """Whether ``value`` is a single image (not a list of images)."""
-    if isinstance(value, (Image.Image, np.ndarray, bytes, bytearray)):
+    if isinstance(value, (Image.Image, np.ndarray, bytes, bytearray)) or _is_tensor(value):
         return True
     return isinstance(value, dict) and ("bytes" in value or "path" in value)
 
@@ -50,41 +89,112 @@ def is_image_value(value: Any) -> bool:
 PNG_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"})
 
 
-def encode_png(image: Image.Image, noisy: bool = False) -> bytes:
+def encode_png(image: Image.Image | np.ndarray, encoding: PngEncoding = "zlib") -> bytes:
     """Lossless bytes with no timestamps or metadata, so equal pixels give equal bytes:
-    PNG where the mode allows, TIFF otherwise (CMYK, I, F). ``noisy`` pixels skip the
-    LZ77 match search, which finds nothing in them."""
-    if noisy and image.mode in _CV2_NOISY_MODES:
-        fast = _encode_noisy_png(image)
-        if fast is not None:
-            return fast
+    PNG where the mode allows, TIFF otherwise (CMYK, I, F). ``encoding`` picks the PNG
+    compression (see :data:`PngEncoding`). 8-bit L, LA, RGB and RGBA pixels are written
+    by this module's own PNG writer for every encoding but ``zlib`` (Pillow)."""
+    arr = image if isinstance(image, np.ndarray) else None
+    mode = _array_mode(arr) if arr is not None else image.mode  # type: ignore[union-attr]
+    if encoding != "zlib" and mode in _PNG_COLOR_TYPES:
+        pixels = arr if arr is not None else np.asarray(image)
+        encoding = resolve_encoding(pixels, encoding)
+        if encoding != "zlib":
+            return _write_png(pixels, _PNG_COLOR_TYPES[mode], encoding)
+    if arr is not None:
+        image = ImageRef(arr).pil()
     buf = io.BytesIO()
-    if image.mode in PNG_MODES:
-        extra = {"compress_type": _Z_HUFFMAN_ONLY} if noisy else {}
-        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL, **extra)
+    if image.mode in PNG_MODES:  # type: ignore[union-attr]
+        image.save(buf, format="PNG", compress_level=PNG_COMPRESS_LEVEL)  # type: ignore[union-attr]
     else:
-        image.save(buf, format="TIFF")
+        image.save(buf, format="TIFF")  # type: ignore[union-attr]
     return buf.getvalue()
 
 
-def _encode_noisy_png(image: Image.Image) -> bytes | None:
-    """PNG via OpenCV with no row filter and Huffman-only deflate (about 2.5x faster than
-    Pillow, which always searches row filters); None if this OpenCV lacks the options."""
-    import cv2
+def resolve_encoding(pixels: np.ndarray, encoding: PngEncoding) -> PngEncoding:
+    """``encoding`` with ``auto`` decided for these 8-bit pixels: stored or rle."""
+    if encoding != "auto":
+        return encoding
+    return "stored" if incompressible(pixels) else "rle"
 
-    if not hasattr(cv2, "IMWRITE_PNG_FILTER"):
-        return None
-    arr = np.asarray(image)
-    conversion = _CV2_NOISY_MODES[image.mode]
-    if conversion is not None:
-        arr = cv2.cvtColor(arr, getattr(cv2, conversion))
-    params = [
-        cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESS_LEVEL,
-        cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY,
-        cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE,
-    ]  # fmt: skip
-    ok, encoded = cv2.imencode(".png", arr, params)
-    return encoded.tobytes() if ok else None
+
+#: ``auto`` stores an image whose sampled rows deflate to more than this share of their size.
+_INCOMPRESSIBLE = 0.85
+
+
+def _up_filtered(pixels: np.ndarray, picks: np.ndarray | None = None) -> np.ndarray:
+    """PNG scanlines with the "up" filter (type 2: each byte minus the byte above), for
+    all rows or for the rows ``picks`` (each against its own row above)."""
+    flat = pixels.reshape(pixels.shape[0], -1)
+    if picks is not None:
+        rows = np.empty((picks.size, 1 + flat.shape[1]), dtype=np.uint8)
+        np.subtract(flat[picks], flat[picks - 1], out=rows[:, 1:])
+    else:
+        rows = np.empty((flat.shape[0], 1 + flat.shape[1]), dtype=np.uint8)
+        rows[0, 1:] = flat[0]
+        np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])
+    rows[:, 0] = 2
+    return rows
+
+
+def _rle(data: Any) -> bytes:
+    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    return packer.compress(data) + packer.flush()
+
+
+def incompressible(pixels: np.ndarray) -> bool:
+    """Whether deflate would gain little on these 8-bit pixels: 16 rows spread over the
+    image, up-filtered and run-length deflated as ``rle`` would (about 3% of the image)."""
+    height = pixels.shape[0]
+    if height < 2:
+        return False
+    picks = np.linspace(1, height - 1, num=min(16, height - 1)).astype(np.intp)
+    sample = _up_filtered(pixels, picks)
+    return len(_rle(sample.data)) > _INCOMPRESSIBLE * sample.size
+
+
+def _chunk(tag: bytes, body: list[Any]) -> list[Any]:
+    """A PNG chunk around ``body`` (a list of buffers, joined once by the caller)."""
+    crc = zlib.crc32(tag)
+    for piece in body:
+        crc = zlib.crc32(piece, crc)
+    length = sum(memoryview(piece).nbytes for piece in body)
+    return [struct.pack(">I", length), tag, *body, struct.pack(">I", crc)]
+
+
+def _stored_zlib(raw: memoryview) -> list[Any]:
+    """A zlib stream of stored (uncompressed) deflate blocks over ``raw``, as pieces that
+    point into it: the pixels are copied only once, into the final bytes."""
+    pieces: list[Any] = [b"\x78\x01"]
+    size = len(raw)
+    for start in range(0, max(size, 1), 65535):
+        block = raw[start : start + 65535]
+        final = start + 65535 >= size
+        pieces += [struct.pack("<BHH", final, len(block), len(block) ^ 0xFFFF), block]
+    pieces.append(struct.pack(">I", zlib.adler32(raw)))
+    return pieces
+
+
+def _write_png(pixels: np.ndarray, color_type: int, encoding: str) -> bytes:
+    """An 8-bit PNG: stored (no filter), rle (up filter, run-length deflate) or huffman
+    (no filter, Huffman-only deflate). Pillow and OpenCV take 2-20x longer: they search
+    row filters, or run every byte through libpng's deflate even at level 0."""
+    height, width = pixels.shape[:2]
+    if encoding == "rle":
+        idat: list[Any] = [_rle(_up_filtered(pixels).data)]
+    else:
+        rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter 0 = none
+        rows[:, 1:] = pixels.reshape(height, -1)
+        raw = rows.data.cast("B")
+        if encoding == "huffman":
+            packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_HUFFMAN_ONLY)
+            idat = [packer.compress(raw) + packer.flush()]
+        else:
+            idat = _stored_zlib(raw)
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"".join(
+        [_PNG_SIGNATURE, *_chunk(b"IHDR", [header]), *_chunk(b"IDAT", idat), *_chunk(b"IEND", [])]
+    )
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -92,20 +202,50 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_MODES = {(8, 0): "L", (8, 2): "RGB", (8, 3): "P", (8, 4): "LA", (8, 6): "RGBA"}
 
 _GRAY_MODES = {"b": "1", "u1": "L", "u2": "I;16", "i": "I", "u": "I", "f": "F"}
+#: dtypes of accepted colour (HxWx3, HxWx4) arrays: uint8, uint16, floats in 0-1.
+_COLOR_DTYPES = frozenset({"u1", "u2", "f2", "f4", "f8"})
 
 
 def _array_mode(array: np.ndarray) -> str:
-    """The PIL mode of an HxW, HxWx1, HxWx3 or HxWx4 array."""
+    """The PIL mode of an HxW, HxWx1, HxWx3 or HxWx4 array (uint16 and float colour arrays
+    report the 8-bit mode PIL would hold them in)."""
     gray = array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 1)
+    kind = array.dtype.kind
     if gray:
-        kind = array.dtype.kind
         mode = _GRAY_MODES.get(f"{kind}{array.dtype.itemsize}" if kind == "u" else kind)
         mode = mode or _GRAY_MODES.get(kind)
         if mode is not None:
             return mode
-    elif array.ndim == 3 and array.shape[2] in (3, 4) and array.dtype == np.uint8:
+    elif (
+        array.ndim == 3
+        and array.shape[2] in (3, 4)
+        and f"{kind}{array.dtype.itemsize}" in _COLOR_DTYPES
+    ):
         return "RGB" if array.shape[2] == 3 else "RGBA"
-    raise MediaError(f"unsupported image array: shape {array.shape}, dtype {array.dtype}")
+    raise MediaError(
+        f"unsupported image array: shape {array.shape}, dtype {array.dtype}; "
+        f"accepted: {ACCEPTED_ARRAYS}"
+    )
+
+
+def _to_uint8(array: np.ndarray) -> np.ndarray:
+    """A colour array as 8-bit: uint16 scaled by 1/257, floats (0-1) by 255, rounded."""
+    if array.dtype == np.uint8:
+        return array
+    top = 65535.0 if array.dtype == np.uint16 else 1.0
+    return np.asarray(np.rint(np.clip(array, 0, top) * (255.0 / top)), dtype=np.uint8)
+
+
+def _like(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """``array`` in ``dtype``, rescaled between the ranges (uint8 0-255, uint16 0-65535,
+    float 0-1) when the dtypes differ (a donor or blank of another form)."""
+    if array.dtype == dtype:
+        return array
+    scale = {"u": lambda d: float(np.iinfo(d).max), "f": lambda d: 1.0}
+    src = scale.get(array.dtype.kind, lambda d: 1.0)(array.dtype)
+    dst = scale.get(dtype.kind, lambda d: 1.0)(dtype)
+    out = array.astype(np.float64) * (dst / src)
+    return np.asarray(np.rint(out) if dtype.kind in "iu" else out, dtype=dtype)
 
 
 def _check_pixels(size: tuple[int, int]) -> None:
@@ -119,20 +259,39 @@ def _check_pixels(size: tuple[int, int]) -> None:
         )
 
 
+def _is_chw(shape: tuple[int, ...], layout: Layout) -> bool:
+    if layout != "auto":
+        return layout == "CHW"
+    return shape[0] in (1, 3, 4) and shape[2] not in (1, 3, 4)
+
+
 class ImageRef:
     """A read-only view of one image value that keeps track of the form it came in."""
 
-    def __init__(self, value: ImageValue, *, noisy: bool = False) -> None:
-        #: Encode with the strategy for high-entropy pixels if bytes are asked for.
-        self.noisy = noisy
+    def __init__(
+        self, value: ImageValue, *, encoding: PngEncoding = "zlib", layout: Layout = "auto"
+    ) -> None:
+        #: How new pixels are PNG-encoded if bytes are asked for (see :data:`PngEncoding`).
+        self.encoding: PngEncoding = encoding
+        #: For arrays: whether the caller's array was CHW, and a torch tensor.
+        self.chw = False
+        self.tensor: Any = None
+        if _is_tensor(value):
+            self.tensor = value
+            value = cast(Any, value).detach().cpu().numpy()
+            layout = "CHW" if layout == "auto" else layout
         if isinstance(value, Image.Image):
             self.kind: Kind = "pil"
         elif isinstance(value, np.ndarray):
             self.kind = "array"
             if value.ndim not in (2, 3) or value.size == 0:
                 raise MediaError(
-                    f"image array must be HxW or HxWxC and non-empty, got {value.shape}"
+                    f"image array must be non-empty HxW, HxWxC or CxHxW, got shape "
+                    f"{value.shape}; accepted: {ACCEPTED_ARRAYS}"
                 )
+            if value.ndim == 3 and _is_chw(value.shape, layout):
+                self.chw = True
+                value = value.transpose(1, 2, 0)  # a view; HWC from here on
             _array_mode(value)
         elif isinstance(value, (bytes, bytearray)):
             self.kind = "bytes"
@@ -159,7 +318,9 @@ class ImageRef:
                 return Path(path).read_bytes()
             except OSError as exc:
                 raise MediaError(f"cannot read image file {path!r}: {exc}") from exc
-        return encode_png(self.pil(), noisy=self.noisy)
+        if self.kind == "array" and self.value.dtype == np.uint8:
+            return encode_png(self.value, self.encoding)
+        return encode_png(self.pil(), self.encoding)
 
     @cached_property
     def _header(self) -> Image.Image:
@@ -218,6 +379,8 @@ class ImageRef:
             arr = self.value
             if arr.ndim == 3 and arr.shape[2] == 1:
                 arr = arr[:, :, 0]
+            elif arr.ndim == 3:
+                arr = _to_uint8(arr)
             return Image.fromarray(np.ascontiguousarray(arr))
         try:
             img = Image.open(io.BytesIO(self.data))
@@ -228,10 +391,27 @@ class ImageRef:
         return img
 
     def array(self) -> np.ndarray:
-        """The pixels as a numpy array (the array itself for array inputs)."""
+        """The pixels as a numpy HxW(xC) array (the array itself, or an HWC view of a CHW
+        one, for array inputs)."""
         if self.kind == "array":
             return cast(np.ndarray, self.value)
         return np.asarray(self.pil())
+
+    def restore(self, array: np.ndarray) -> Any:
+        """An HxW(xC) result array in this input's array form: its dtype, HxWx1 if it was,
+        CHW if it was, a torch tensor if it was one."""
+        src = cast(np.ndarray, self.value)
+        array = _like(array, src.dtype)
+        if src.ndim == 3 and array.ndim == 2:
+            array = array[:, :, None]
+        if self.chw and array.ndim == 3:
+            array = np.ascontiguousarray(array.transpose(2, 0, 1))
+        if self.tensor is not None:
+            import torch  # already imported: the input was a tensor
+
+            out = torch.from_numpy(np.ascontiguousarray(array))
+            return out.to(self.tensor.device)
+        return array
 
     def meta(self) -> dict[str, Any]:
         """Size and mode, JSON-safe, for records."""
@@ -249,10 +429,7 @@ class ImageRef:
         if kind == "pil":
             return out.pil(lazy=True)
         if kind == "array":
-            arr = out.array()
-            if self.kind == "array" and self.value.ndim == 3 and arr.ndim == 2:
-                arr = arr[:, :, None]
-            return arr
+            return self.restore(out.array()) if self.kind == "array" else out.array()
         if kind == "bytes":
             return out.data
         return {"bytes": out.data, "path": None}
