@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import typing
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image
 
 import hallucue_corrupt as hc
-from hallucue_corrupt.media import ImageRef, encode_png
+from hallucue_corrupt.media import ImageRef, PngEncoding, encode_png
 from hallucue_corrupt.report import (
     GRID,
     IMAGE_REMOVING,
@@ -199,10 +200,11 @@ def test_png_header_mode_is_the_decoded_mode(mode):
     assert decode(out).mode == mode and rec["before"]["mode"] == mode == rec["after"]["mode"]
 
 
-@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
-def test_noisy_png_encoding_is_lossless(mode):
+@pytest.mark.parametrize("encoding", typing.get_args(PngEncoding))
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA"])
+def test_png_encodings_are_lossless(mode, encoding):
     img = Image.fromarray(gradient_alpha()).convert(mode)
-    back = decode(encode_png(img, noisy=True))
+    back = decode(encode_png(img, encoding))
     assert back.mode == mode
     assert np.array_equal(np.asarray(back), np.asarray(img))
 
