@@ -154,8 +154,8 @@ NAMED = [
     Named(
         "gaussian noise at half its recorded sigma",
         "functional/image.py",
-        "noise *= np.float32(sigma)",
-        "noise *= np.float32(sigma / 2)",
+        "table = _offsets8(float(sigma))",
+        "table = _offsets8(float(sigma) / 2)",
     ),
     Named(
         "RGBA PNG bytes read as RGB by the header fast path",
@@ -180,8 +180,8 @@ NAMED = [
     Named(
         "an HxWx1 array comes back HxW from random_image with encoded donors",
         "media.py",
-        "arr = arr[:, :, None]",
-        "arr = arr",
+        "array = array[:, :, None]",
+        "array = array",
     ),
     Named(
         "records.summarize: effective_ratio = selected / rows",
