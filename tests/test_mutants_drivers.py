@@ -6,6 +6,8 @@ skipped-rows warning that the rest of the suite let through; docs/reliability.md
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PIL import Image
 
@@ -65,3 +67,92 @@ def test_skipped_rows_warning_counts_them_and_says_where_they_are(tmp_path, capl
         assert message.startswith("hallucue: skipped 1 of 6 rows whose corruption failed")
         assert "first error: " in message and "cannot decode" in message
         assert message.endswith(f"({where})")
+
+
+def test_row_by_row_map_reads_keys_from_the_key_column():
+    fn = hc.Pipeline([hc.make("blank_image")]).map_fn(image_column="image", key_column="id")
+    row = {"id": "q7", "image": {"bytes": png_bytes(1), "path": None}}
+    assert hc.records.loads(fn(row)["hallucue"])["key"] == "q7"
+    with pytest.raises(hc.FieldError, match=r"^no key column 'id' in the dataset$"):
+        fn({"image": row["image"]})
+    keyless = hc.Pipeline([hc.make("blank_image")]).map_fn(image_column="image")
+    message = r"^call Dataset.map\(fn, with_indices=True\), or give key_column$"
+    with pytest.raises(ValueError, match=message):
+        keyless({"image": row["image"]})
+
+
+class Suffix(hc.TextCorruption):
+    """A third-party corruption whose source can be read."""
+
+    name = "suffix_mutant_test"
+
+    def transform(self, text: str, drawn: Any, ctx: hc.Context) -> tuple[str, dict[str, Any]]:
+        return text + " Why?", {}
+
+
+#: the same corruption made without a class statement: ``inspect`` cannot read its source
+Unreadable = type("Unreadable", (Suffix,), {"name": "unreadable_mutant_test"})
+
+
+def _fingerprint(pipe: hc.Pipeline, ds: Any, **kw: Any) -> str | None:
+    from hallucue_corrupt import dataset as driver
+
+    binding = pipe.bind(dataset=ds, **kw)
+    return driver._fingerprint(ds, binding, hc.MapFunction(binding))
+
+
+def test_cache_fingerprint_covers_user_corruptions_and_gives_up_on_unreadable_ones():
+    ds = make_dataset(4)
+    mine = _fingerprint(hc.Pipeline([Suffix()]), ds, text_column="problem")
+    assert mine is not None and len(mine) == 32 and int(mine, 16) >= 0
+    assert mine != _fingerprint(hc.Pipeline([hc.make("remove_text")]), ds, text_column="problem")
+    for pipe in ([Unreadable()], [hc.make("remove_text"), Unreadable()]):
+        assert _fingerprint(hc.Pipeline(pipe), ds, text_column="problem") is None
+
+
+def test_cache_fingerprint_changes_with_everything_that_decides_the_bytes(tmp_path):
+    ds = make_dataset(4)
+    make_dataset(4).to_parquet(str(tmp_path / "donors.parquet"))
+    pipe = hc.Pipeline([hc.make("random_image")])
+    base = dict(image_column="image", pool=ds)
+    variants = {
+        "base": {},
+        "epoch": {"epoch": 1},
+        "columns": {"text_column": "problem"},
+        "key": {"key_column": "id"},
+        "pool": {"pool": make_dataset(5)},
+        "parquet": {"pool": str(tmp_path / "donors.parquet")},
+    }
+    prints = {name: _fingerprint(pipe, ds, **{**base, **kw}) for name, kw in variants.items()}
+    assert prints["base"] == _fingerprint(pipe, ds, **base)
+    assert None not in prints.values() and len(set(prints.values())) == len(prints)
+    kept = hc.corrupt_dataset(ds, pipe, keep_original=True, **base)._fingerprint
+    assert kept != hc.corrupt_dataset(ds, pipe, **base)._fingerprint
+
+
+def test_streaming_corrupt_dataset_passes_every_argument_on():
+    ds = make_dataset(8).rename_column("problem", "q")
+    second = [{"bytes": png_bytes(i + 20), "path": None} for i in range(8)]
+    ds = ds.add_column("image2", second, feature=ds.features["image"])
+    pipe = hc.Pipeline([hc.make("blank_image"), hc.make("remove_text")], ratio=0.5)
+    pipe = hc.Pipeline(pipe.corruptions, ratio=0.5, selection="bernoulli", seed=1)
+    kw: dict[str, Any] = dict(image_column="image", text_column="q", epoch=3, keep_original=True)
+    expected = hc.corrupt_dataset(ds, pipe, **kw)
+    streamed = list(hc.corrupt_dataset(ds.to_iterable_dataset(), pipe, batch_size=4, **kw))
+    assert list(streamed[0]) == expected.column_names
+    assert [r["hallucue"] for r in streamed] == expected["hallucue"]
+    assert [r["q"] for r in streamed] == expected["q"]
+    assert {hc.records.loads(r)["epoch"] for r in expected["hallucue"]} == {3}
+
+
+def test_streaming_rejects_num_proc_and_log_path_and_says_why(tmp_path):
+    stream = make_dataset(4).to_iterable_dataset()
+    pipe = hc.Pipeline([hc.make("blank_image")])
+    message = (
+        r"^a streaming dataset is corrupted lazily as it is read: num_proc= and log_path= do "
+        r"not apply \(write the output, then summarise its records\)$"
+    )
+    for kw in ({"num_proc": 2}, {"log_path": tmp_path / "log.jsonl"}):
+        with pytest.raises(ValueError, match=message):
+            hc.corrupt_dataset(stream, pipe, image_column="image", **kw)
+    assert len(list(hc.corrupt_dataset(stream, pipe, image_column="image", num_proc=1))) == 4
