@@ -6,6 +6,7 @@ skipped-rows warning that the rest of the suite let through; docs/reliability.md
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -137,12 +138,13 @@ def test_streaming_corrupt_dataset_passes_every_argument_on():
     pipe = hc.Pipeline([hc.make("blank_image"), hc.make("remove_text")], ratio=0.5)
     pipe = hc.Pipeline(pipe.corruptions, ratio=0.5, selection="bernoulli", seed=1)
     kw: dict[str, Any] = dict(image_column="image", text_column="q", epoch=3, keep_original=True)
+    kw["record_column"] = "rec"
     expected = hc.corrupt_dataset(ds, pipe, **kw)
     streamed = list(hc.corrupt_dataset(ds.to_iterable_dataset(), pipe, batch_size=4, **kw))
     assert list(streamed[0]) == expected.column_names
-    assert [r["hallucue"] for r in streamed] == expected["hallucue"]
+    assert [r["rec"] for r in streamed] == expected["rec"]
     assert [r["q"] for r in streamed] == expected["q"]
-    assert {hc.records.loads(r)["epoch"] for r in expected["hallucue"]} == {3}
+    assert {hc.records.loads(r)["epoch"] for r in expected["rec"]} == {3}
 
 
 def test_streaming_rejects_num_proc_and_log_path_and_says_why(tmp_path):
@@ -156,3 +158,27 @@ def test_streaming_rejects_num_proc_and_log_path_and_says_why(tmp_path):
         with pytest.raises(ValueError, match=message):
             hc.corrupt_dataset(stream, pipe, image_column="image", **kw)
     assert len(list(hc.corrupt_dataset(stream, pipe, image_column="image", num_proc=1))) == 4
+
+
+def _two_images(n: int) -> Any:
+    """A dataset with two Image columns (neither can be found) and the text in ``q``."""
+    ds = make_dataset(n).rename_column("problem", "q")
+    second = [{"bytes": png_bytes(i + 20), "path": None} for i in range(n)]
+    return ds.add_column("image2", second, feature=ds.features["image"])
+
+
+@pytest.mark.parametrize("log_name", ["log.jsonl", "log"])
+def test_dataset_dict_splits_get_every_argument_and_their_own_log(tmp_path, log_name):
+    from datasets import DatasetDict
+
+    splits = DatasetDict({"train": _two_images(6), "test": _two_images(4)})
+    pipe = hc.Pipeline([hc.make("random_image"), hc.make("remove_text")], ratio=0.5, seed=2)
+    kw: dict[str, Any] = dict(image_column="image", text_column="q", key_column="id", epoch=3)
+    kw |= dict(pool=make_dataset(5), keep_original=True, record_column="rec")
+    out = hc.corrupt_dataset(splits, pipe, log_path=tmp_path / log_name, **kw)
+    for split, ds in splits.items():
+        alone = hc.corrupt_dataset(ds, pipe, **kw)
+        assert out[split].column_names == alone.column_names
+        assert out[split]["rec"] == alone["rec"] and out[split]["q"] == alone["q"]
+        log = (tmp_path / f"log.{split}.jsonl").read_text().splitlines()
+        assert [json.loads(line) for line in log] == [json.loads(r) for r in alone["rec"]]
