@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 import hallucue_corrupt as hc
+from hallucue_corrupt.features import undecoded
 
 from .conftest import make_dataset, png_bytes
 
@@ -182,3 +183,89 @@ def test_dataset_dict_splits_get_every_argument_and_their_own_log(tmp_path, log_
         assert out[split]["rec"] == alone["rec"] and out[split]["q"] == alone["q"]
         log = (tmp_path / f"log.{split}.jsonl").read_text().splitlines()
         assert [json.loads(line) for line in log] == [json.loads(r) for r in alone["rec"]]
+
+
+def test_corrupt_dataset_input_errors_name_the_type_and_column():
+    pipe = hc.Pipeline([hc.make("blank_image")])
+    with pytest.raises(TypeError, match=r"needs a datasets\.Dataset or DatasetDict, got list$"):
+        hc.corrupt_dataset([{"image": None}], pipe)  # type: ignore[arg-type]
+    with pytest.raises(hc.FieldError, match=r"^no column 'nope' in the dataset \(columns: \["):
+        hc.corrupt_dataset(make_dataset(2), pipe, key_column="nope")
+
+
+def test_bind_epoch_names_and_key_forms():
+    pipe = hc.Pipeline([hc.make("blank_image")], ratio=0.5, epoch=4)
+    assert pipe.bind(image_column="image", num_rows=8).epoch == 4
+    assert pipe.bind(image_column="image", num_rows=8, epoch=2).epoch == 2
+    with pytest.raises(ValueError, match="blank_image needs the image field: pass image_column"):
+        pipe.bind(num_rows=8)
+    with pytest.raises(hc.FieldError, match=r"^no key column 'nope' in the dataset$"):
+        pipe.bind(image_column="image", dataset=make_dataset(2), key_column="nope")
+    message = (
+        r"^num_rows= counts row indices but key_column= keys rows by id: pass keys= "
+        r"\(every id\) or dataset= instead$"
+    )
+    with pytest.raises(ValueError, match=message):
+        pipe.bind(image_column="image", num_rows=8, key_column="id")
+    with pytest.raises(ValueError, match="key column 'id'"):
+        pipe.bind(image_column="image", keys=["a", "a"], key_column="id")
+    import pyarrow as pa
+
+    ids = [f"q{i}" for i in range(10)]
+    listed = pipe.bind(image_column="image", keys=ids).selection
+    assert sum(listed(k) for k in ids) == 5
+    assert pipe.bind(image_column="image", keys=pa.array(ids)).selection == listed
+    assert pipe.bind(image_column="image", keys=iter(ids)).selection == listed
+
+
+def test_binding_apply_returns_the_asked_image_form():
+    binding = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image")
+    row = {"image": Image.new("RGB", (8, 6), (1, 2, 3))}
+    new, _ = binding.apply(row, 0, kind="bytes")
+    assert isinstance(new["image"], bytes)
+    assert isinstance(binding.apply(row, 0)[0]["image"], Image.Image)
+
+
+def test_find_columns_defaults_and_messages():
+    from hallucue_corrupt.binding import find_columns
+
+    names = ["image", "problem"]
+    assert find_columns(names, {})["text"] is None
+    assert find_columns(names, {}, wants_text=True)["text"] == "problem"
+    with pytest.raises(
+        hc.FieldError, match=r"^blank_image needs an image column: no Image column; name one$"
+    ):
+        find_columns(names, {"image": ["blank_image"]})
+    features = _two_images(2).features
+    with pytest.raises(
+        hc.FieldError, match=r"several Image columns \['image', 'image2'\]; name one$"
+    ):
+        find_columns(features, {"image": ["blank_image"]})
+    message = r"^remove_text needs a text column: none of \[.*\]; name one$"
+    with pytest.raises(hc.FieldError, match=message):
+        find_columns(["image", "q"], {"text": ["remove_text"]})
+
+
+def test_map_function_columns_default_to_the_record_alone():
+    binding = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image")
+    assert hc.MapFunction(binding).columns == ["image", "hallucue"]
+    assert hc.MapFunction(binding, record_column="rec").columns == ["image", "rec"]
+
+
+def test_new_columns_may_not_clash_and_a_given_pool_is_used():
+    pipe = hc.Pipeline([hc.make("blank_image"), hc.make("remove_text")])
+    for existing in ("hallucue", "image_original", "problem_original"):
+        ds = make_dataset(2).add_column(existing, ["x", "y"])
+        with pytest.raises(ValueError, match=f"column '{existing}' already exists"):
+            hc.corrupt_dataset(ds, pipe, keep_original=existing != "hallucue")
+    ds = make_dataset(4)
+    donors = _two_images(3).remove_columns("image").rename_column("image2", "image")
+    out = hc.corrupt_dataset(ds, hc.Pipeline([hc.make("random_image")]), pool=donors)
+    donor_bytes = {d["bytes"] for d in undecoded(donors, "image")["image"]}
+    assert {r["bytes"] for r in undecoded(out, "image")["image"]} <= donor_bytes
+
+
+def test_output_keeps_the_input_format():
+    ds = make_dataset(3).with_format("numpy")
+    out = hc.corrupt_dataset(ds, hc.Pipeline([hc.make("remove_text")]))
+    assert out.format["type"] == "numpy"
