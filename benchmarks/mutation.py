@@ -50,6 +50,19 @@ _REPLAY_DRAWS_NOTHING = (
     "it is given are never read"
 )
 
+_BATCHING = (
+    "batching, batch size and worker count only group the rows: every draw is keyed on the "
+    "sample key, so the output is the same (tests/test_dataset.py compares them)"
+)
+#: corrupt_dataset's batched=, batch_size= and num_proc= mutants (default, dropped, None)
+_BATCH_ARGS = (1, 2, 23, 34, 55, 56, 57, 69, 70, 71, 154, 155, 157, 162, 163, 165)
+_DESC = "the progress bar's label only"
+_DESC_ARGS = (61, 75, 160, 168, 179, 181)
+_SPELLING = (
+    "changes how the cache fingerprint is spelled (or hashes the library's own corruption "
+    "classes too, which its source hash already covers), not which runs share one"
+)
+
 #: Surviving mutants that behave exactly like the real code, by mutmut name, with why.
 #: Names follow mutmut's numbering of a function's mutants: review them when it changes.
 EQUIVALENT: dict[str, str] = {
@@ -100,6 +113,15 @@ EQUIVALENT: dict[str, str] = {
     },
     **{f"hallucue_corrupt.records.x_write_jsonl__mutmut_{n}": _UTF8 for n in (10, 12, 16)},
     **{f"hallucue_corrupt.report.x_load_results__mutmut_{n}": _UTF8 for n in (15, 17, 27, 29, 32)},
+    **{f"hallucue_corrupt.dataset.x_corrupt_dataset__mutmut_{n}": _BATCHING for n in _BATCH_ARGS},
+    **{f"hallucue_corrupt.dataset.x_corrupt_dataset__mutmut_{n}": _DESC for n in _DESC_ARGS},
+    **{
+        f"hallucue_corrupt.dataset.x__fingerprint__mutmut_{n}": _SPELLING for n in (4, 8, 9, 11, 23)
+    },
+    **{
+        f"hallucue_corrupt.dataset.x__code_fingerprint__mutmut_{n}": _SPELLING
+        for n in (5, 6, 7, 9, 10, 15, 17)
+    },
 }
 
 
