@@ -63,6 +63,15 @@ _SPELLING = (
     "classes too, which its source hash already covers), not which runs share one"
 )
 
+_KINDS = (
+    "Pipeline.requirements() has only the image and text kinds, which the dict holds, so the "
+    "default of .get is never used"
+)
+_ARROW_KEYS = (
+    "a pyarrow key array listed gives its scalars, which rank as the same keys (the same "
+    "selection, tested; keeping the array only saves the copy)"
+)
+
 #: Surviving mutants that behave exactly like the real code, by mutmut name, with why.
 #: Names follow mutmut's numbering of a function's mutants: review them when it changes.
 EQUIVALENT: dict[str, str] = {
@@ -118,6 +127,11 @@ EQUIVALENT: dict[str, str] = {
     **{
         f"hallucue_corrupt.dataset.x__fingerprint__mutmut_{n}": _SPELLING for n in (4, 8, 9, 11, 23)
     },
+    **{f"hallucue_corrupt.binding.x_bind__mutmut_{n}": _KINDS for n in (3, 5, 10)},
+    **{f"hallucue_corrupt.binding.x_bind__mutmut_{n}": _ARROW_KEYS for n in (59, 63, 64)},
+    "hallucue_corrupt.binding.x_bind__mutmut_23": (
+        "epoch=None reaches Pipeline.select, which reads None as the pipeline's epoch, as bind does"
+    ),
     **{
         f"hallucue_corrupt.dataset.x__code_fingerprint__mutmut_{n}": _SPELLING
         for n in (5, 6, 7, 9, 10, 15, 17)

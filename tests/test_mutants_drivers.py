@@ -257,7 +257,7 @@ def test_new_columns_may_not_clash_and_a_given_pool_is_used():
     for existing in ("hallucue", "image_original", "problem_original"):
         ds = make_dataset(2).add_column(existing, ["x", "y"])
         with pytest.raises(ValueError, match=f"column '{existing}' already exists"):
-            hc.corrupt_dataset(ds, pipe, keep_original=existing != "hallucue")
+            hc.corrupt_dataset(ds, pipe, keep_original=True)
     ds = make_dataset(4)
     donors = _two_images(3).remove_columns("image").rename_column("image2", "image")
     out = hc.corrupt_dataset(ds, hc.Pipeline([hc.make("random_image")]), pool=donors)
