@@ -127,6 +127,16 @@ EQUIVALENT: dict[str, str] = {
     **{
         f"hallucue_corrupt.dataset.x__fingerprint__mutmut_{n}": _SPELLING for n in (4, 8, 9, 11, 23)
     },
+    "hallucue_corrupt.functional.text.x__plausible__mutmut_8": (
+        "a 101st try changes the output only after 100 draws equal to the number, each at most "
+        "1 in 9"
+    ),
+    **{
+        f"hallucue_corrupt.functional.text.x__plausible__mutmut_{n}": (
+            "for one digit 10 ** (digits - 1) is 1, the other branch's value"
+        )
+        for n in (26, 31)
+    },
     **{f"hallucue_corrupt.binding.x_bind__mutmut_{n}": _KINDS for n in (3, 5, 10)},
     **{f"hallucue_corrupt.binding.x_bind__mutmut_{n}": _ARROW_KEYS for n in (59, 63, 64)},
     "hallucue_corrupt.binding.x_bind__mutmut_23": (

@@ -269,3 +269,14 @@ def test_output_keeps_the_input_format():
     ds = make_dataset(3).with_format("numpy")
     out = hc.corrupt_dataset(ds, hc.Pipeline([hc.make("remove_text")]))
     assert out.format["type"] == "numpy"
+
+
+def test_key_of_reads_the_key_column_else_the_index():
+    keyed = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image", key_column="id")
+    assert keyed.key_of({"id": "q3"}, 9) == "q3"
+    with pytest.raises(hc.FieldError, match=r"^row 9 has no key column 'id'$"):
+        keyed.key_of({}, 9)
+    plain = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image")
+    assert plain.key_of({"id": "q3"}, 9) == 9
+    with pytest.raises(ValueError, match=r"^rows have no key: give key_column, or pass row"):
+        plain.key_of({"id": "q3"})
