@@ -2,6 +2,7 @@
 
     python -m benchmarks mutation                          # every core module (pyproject)
     python -m benchmarks mutation --modules seeding,report  # some of them
+    python -m benchmarks mutation --modules kernel --budget 1800  # stop after 30 min
     python -m benchmarks mutation --results                # re-read the last run, no tests
     python -m benchmarks mutation --named                  # issue 17's hand-made mutants
 
@@ -9,7 +10,10 @@ The tool is mutmut (``pip install mutmut``): its configuration is ``[tool.mutmut
 pyproject.toml (the core modules, and the fast tests each mutant runs against: no TRL,
 verl, benchmark, docs or cross-process tests). mutmut copies the project to ``mutants/``,
 runs the tests once to learn which tests reach which function, then runs only those tests
-against each mutant, two at a time on two cores, with a per-mutant timeout.
+against each mutant (one at a time by default, ``--max-children``), with a per-mutant
+timeout. Modules run one after another at ``nice`` 19; ``--budget`` stops each module's
+run after so many seconds (SIGINT: mutmut keeps what it checked, the rest counts as not
+checked). Each module's wall time and command are kept beside mutmut's results.
 
 The table counts, per module: mutants, killed, survived, timeouts, the survivors judged
 equivalent (:data:`EQUIVALENT`, each with its reason) and the score, killed (timeouts
@@ -24,9 +28,11 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,35 +321,91 @@ def survivors(root: Path = ROOT) -> list[str]:
     return names
 
 
-def table(results: dict[str, Counter[str]], modules: list[str] | None = None) -> str:
-    """The per-module table (markdown), with a total row."""
+def table(
+    results: dict[str, Counter[str]],
+    modules: list[str] | None = None,
+    runs: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The per-module table (markdown), with a total row; ``runs`` adds each module's run
+    time (minutes; ``*`` when its budget stopped it before every mutant was checked)."""
     cols = ["mutants", "killed", "survived", "equivalent", "timeout", "not checked", "score"]
+    cols += ["minutes"] if runs is not None else []
     lines = ["| module | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     total: Counter[str] = Counter()
+    minutes = 0.0
     for module, counts in results.items():
         if modules and module not in modules:
             continue
         total.update(counts)
-        lines.append(_row(module, counts))
-    lines.append(_row("**total**", total))
+        run = (runs or {}).get(module)
+        extra = None if runs is None else "n/a"
+        if run:
+            minutes += run["seconds"] / 60
+            extra = f"{run['seconds'] / 60:.0f}{'*' if run.get('stopped') else ''}"
+        lines.append(_row(module, counts, extra))
+    lines.append(_row("**total**", total, None if runs is None else f"{minutes:.0f}"))
     return "\n".join(lines)
 
 
-def _row(name: str, c: Counter[str]) -> str:
+def _row(name: str, c: Counter[str], extra: str | None = None) -> str:
     n = sum(c.values())
     killed = c["killed"] + c["timeout"]
     checked = killed + c["survived"]
     score = f"{100 * killed / checked:.1f}%" if checked else "n/a"
     other = n - sum(c[k] for k in ("killed", "survived", "equivalent", "timeout"))
     cells = [n, c["killed"], c["survived"], c["equivalent"], c["timeout"], other, score]
+    cells += [extra] if extra is not None else []
     return f"| {name} | " + " | ".join(str(x) for x in cells) + " |"
 
 
-def run_mutmut(modules: list[str], max_children: int) -> int:
-    """Run mutmut on ``modules`` in the project root (it writes ``mutants/``)."""
-    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
+def run_mutmut(
+    modules: list[str], max_children: int, *, budget: float | None = None, nice: int = 19
+) -> int:
+    """Run mutmut on ``modules``, one module at a time, in the project root (it writes
+    ``mutants/``) at ``nice`` priority; each module's run is stopped (SIGINT: mutmut keeps
+    what it checked) after ``budget`` seconds. Each run's time and command go to
+    :data:`RUNS_FILE`."""
     env = {**os.environ, "HALLUCUE_FUZZ_EXAMPLES": os.environ.get("HALLUCUE_FUZZ_EXAMPLES", "20")}
-    return subprocess.call([*cmd, *mutant_globs(modules)], cwd=ROOT, env=env)
+    worst = 0
+    for module, pattern in zip(modules, mutant_globs(modules), strict=True):
+        cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), pattern]
+        if nice and shutil.which("nice"):
+            cmd = ["nice", "-n", str(nice), *cmd]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        try:
+            rc = proc.wait(timeout=budget)
+            stopped = False
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait()
+            stopped = True
+        seconds = time.monotonic() - start
+        label = f"python -m benchmarks mutation --modules {module} --max-children {max_children}"
+        record_run(module, seconds, label + (f" --budget {budget:g}" if budget else ""), stopped)
+        worst = max(worst, rc)
+    return worst
+
+
+#: Wall time and command of each module's last run (written next to mutmut's results).
+RUNS_FILE = "hallucue-runs.json"
+
+
+def record_run(module: str, seconds: float, command: str, stopped: bool, root: Path = ROOT) -> None:
+    """Note how long ``module``'s run took, how it was started and whether its budget
+    stopped it (then only part of its mutants were checked)."""
+    path = root / "mutants" / RUNS_FILE
+    runs = read_runs(root)
+    runs[module] = {"seconds": round(seconds), "command": command, "stopped": stopped}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(runs, indent=2, sort_keys=True) + "\n")
+
+
+def read_runs(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Per module, the last run's time, command and whether it was stopped early."""
+    path = root / "mutants" / RUNS_FILE
+    runs: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else {}
+    return runs
 
 
 def run_named(tests: str = "tests/test_mutants.py") -> list[dict[str, Any]]:
@@ -380,7 +442,9 @@ def _pytest(src: Path, tests: str) -> list[str]:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks mutation", description=__doc__)
     ap.add_argument("--modules", help="comma-separated core modules (default: all of them)")
-    ap.add_argument("--max-children", type=int, default=2, help="mutants run in parallel")
+    ap.add_argument("--max-children", type=int, default=1, help="mutants run in parallel")
+    ap.add_argument("--budget", type=float, help="stop each module's run after this many s")
+    ap.add_argument("--nice", type=int, default=19, help="run mutmut at this nice level")
     ap.add_argument("--results", action="store_true", help="print the last run's table only")
     ap.add_argument("--named", action="store_true", help="run issue 17's hand-made mutants")
     ap.add_argument("--survivors", action="store_true", help="list surviving mutants")
@@ -397,11 +461,15 @@ def main(argv: list[str]) -> int:
     modules = args.modules.split(",") if args.modules else list(core_modules())
     mutant_globs(modules)  # unknown names fail before anything runs
     if not args.results:
-        rc = run_mutmut(modules, args.max_children)
+        rc = run_mutmut(modules, args.max_children, budget=args.budget, nice=args.nice)
         if rc not in (0, 1):
             print(f"mutmut exited with {rc}", file=sys.stderr)
     results = read_results()
-    print(table(results, modules))
+    runs = read_runs()
+    print(table(results, modules, runs))
+    for module in modules:
+        if module in runs:
+            print(f"{module}: {runs[module]['command']}")
     if args.survivors:
         prefixes = tuple(f"{PACKAGE}.{m}." for m in modules)
         print("\n".join(name for name in survivors() if name.startswith(prefixes)))

@@ -196,3 +196,35 @@ def test_stored_png_splits_rows_into_deflate_blocks(size):
         b"\x00" + row.tobytes() for row in img
     )
     assert stream.eof and stream.unused_data == b""  # the last block, and only it, is final
+
+
+def test_encode_png_defaults_to_pillow_zlib():
+    img = _golden_image()
+    pillow = io.BytesIO()
+    Image.fromarray(img).save(pillow, format="PNG", compress_level=1)
+    assert encode_png(img) == encode_png(img, "zlib") == pillow.getvalue()
+    assert encode_png(Image.fromarray(img)) == pillow.getvalue()
+    assert encode_png(img) != encode_png(img, "stored")
+
+
+def test_image_values_are_images_or_datasets_dicts():
+    assert is_image_value({"bytes": b"\x89PNG"}) and is_image_value({"path": "a.png"})
+    assert is_image_value({"bytes": None, "path": "a.png"})
+    assert not is_image_value({"other": 1}) and not is_image_value({})
+    assert not is_image_value("bytes/path.png")  # a path string is not an image value
+    assert not is_image_value(["bytes"])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "mode", "values"),
+    [
+        (np.uint8, "L", [[3, 250]]),
+        (np.uint16, "I;16", [[3, 60000]]),
+        (np.float32, "F", [[0.25, 0.75]]),
+    ],
+)
+def test_hxwx1_array_reads_as_a_one_channel_image_of_its_depth(dtype, mode, values):
+    arr = np.asarray(values, dtype=dtype)[:, :, None]
+    pil = ImageRef(arr).pil()
+    assert pil.mode == mode and pil.size == (2, 1)
+    assert np.asarray(pil).tolist() == np.asarray(values, dtype=dtype).tolist()

@@ -85,3 +85,19 @@ def test_suite_runs_by_name():
         check=True,
     ).stdout
     assert "python -m benchmarks mutation" in out and "--named" in out
+
+
+def test_run_times_are_kept_and_shown_in_the_table(tmp_path):
+    base = tmp_path / "mutants" / "src" / "hallucue_corrupt"
+    base.mkdir(parents=True)
+    codes = {f"hallucue_corrupt.kernel.x_a__mutmut_{i}": 1 for i in range(4)}
+    (base / "kernel.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
+    assert mutation.read_runs(tmp_path) == {}
+    mutation.record_run("kernel", 1510.4, "cmd", True, root=tmp_path)
+    mutation.record_run("media", 600, "cmd2", False, root=tmp_path)
+    runs = mutation.read_runs(tmp_path)
+    assert runs["kernel"] == {"seconds": 1510, "command": "cmd", "stopped": True}
+    text = mutation.table(mutation.read_results(tmp_path), runs=runs)
+    assert "| kernel | 4 | 4 | 0 | 0 | 0 | 0 | 100.0% | 25* |" in text  # * stopped early
+    assert "| **total** | 4 | 4 | 0 | 0 | 0 | 0 | 100.0% | 25 |" in text
+    assert "minutes" not in mutation.table(mutation.read_results(tmp_path))
