@@ -12,8 +12,8 @@ verl, benchmark, docs or cross-process tests). mutmut copies the project to ``mu
 runs the tests once to learn which tests reach which function, then runs only those tests
 against each mutant (one at a time by default, ``--max-children``), with a per-mutant
 timeout. Modules run one after another at ``nice`` 19; ``--budget`` stops each module's
-run after so many seconds (SIGINT: mutmut keeps what it checked, the rest counts as not
-checked). Each module's wall time and command are kept beside mutmut's results.
+run after so many seconds (SIGTERM: mutmut has saved what it checked, the rest counts
+as not checked). Each module's wall time and command are kept beside mutmut's results.
 
 The table counts, per module: mutants, killed, survived, timeouts, the survivors judged
 equivalent (:data:`EQUIVALENT`, each with its reason) and the score, killed (timeouts
@@ -76,6 +76,17 @@ _KINDS = (
 _ARROW_KEYS = (
     "a pyarrow key array listed gives its scalars, which rank as the same keys (the same "
     "selection, tested; keeping the array only saves the copy)"
+)
+
+_CAST = "typing.cast does nothing at run time, whatever type it is given"
+_RESHAPE = "numpy reads any negative size in reshape as 'the rest', as it reads -1"
+_IN_MEMORY = (
+    "donor_problem: an in-memory image encodes to a complete PNG, so skipping the early "
+    "return gives None all the same (only slower)"
+)
+_ZLIB_NAME = (
+    "encode_png: 'zlib' is only reached when asked for, and resolve_encoding returns it as "
+    "given, so a misspelt comparison sends it to Pillow all the same"
 )
 
 #: Surviving mutants that behave exactly like the real code, by mutmut name, with why.
@@ -152,6 +163,39 @@ EQUIVALENT: dict[str, str] = {
         f"hallucue_corrupt.dataset.x__code_fingerprint__mutmut_{n}": _SPELLING
         for n in (5, 6, 7, 9, 10, 15, 17)
     },
+    # media.py
+    "hallucue_corrupt.media.xǁImageRefǁrestore__mutmut_2": _CAST,
+    "hallucue_corrupt.media.xǁImageRefǁpil__mutmut_5": _CAST,
+    "hallucue_corrupt.media.xǁImageRefǁ__init____mutmut_12": _CAST,
+    "hallucue_corrupt.media.xǁImageRefǁ__init____mutmut_6": (
+        "chw=None is falsy, as False is, wherever it is read"
+    ),
+    "hallucue_corrupt.media.x__up_filtered__mutmut_8": _RESHAPE,
+    "hallucue_corrupt.media.x__write_png__mutmut_24": _RESHAPE,
+    **{f"hallucue_corrupt.media.x_donor_problem__mutmut_{n}": _IN_MEMORY for n in (10, 11, 12, 13)},
+    "hallucue_corrupt.media.x_donor_problem__mutmut_19": (
+        "a PNG whose IHDR parsed is over 24 bytes long, so data[12:] ends as data[-12:] does"
+    ),
+    **{f"hallucue_corrupt.media.x_encode_png__mutmut_{n}": _ZLIB_NAME for n in (14, 27)},
+    "hallucue_corrupt.media.x_encode_png__mutmut_17": "np.asarray of an ndarray is the array",
+    "hallucue_corrupt.media.x__chunk__mutmut_16": (
+        "'>i' packs a length below 2**31 (the PNG limit) to the same bytes as '>I'"
+    ),
+    "hallucue_corrupt.media.x__write_png__mutmut_28": (
+        "a signed-byte view of the scanlines has the same bytes for zlib, crc32 and adler32"
+    ),
+    "hallucue_corrupt.media.x__rle__mutmut_12": (
+        "zlib's Z_RLE strategy ignores the level above 0: levels 1 and 2 give the same bytes"
+    ),
+    "hallucue_corrupt.media.x__array_mode__mutmut_15": (
+        "for a non-'u' kind the dtype-size key is missing, and the lookup by kind alone that "
+        "follows gives the mode"
+    ),
+    "hallucue_corrupt.media.x__stored_zlib__mutmut_15": "an image array is never empty",
+    "hallucue_corrupt.media.x__like__mutmut_30": "astype(None) is float64",
+    "hallucue_corrupt.media.xǁImageRefǁwrap__mutmut_10": (
+        "lazy=None decodes the PIL image at once instead of on first use: same pixels"
+    ),
 }
 
 
@@ -362,8 +406,8 @@ def run_mutmut(
     modules: list[str], max_children: int, *, budget: float | None = None, nice: int = 19
 ) -> int:
     """Run mutmut on ``modules``, one module at a time, in the project root (it writes
-    ``mutants/``) at ``nice`` priority; each module's run is stopped (SIGINT: mutmut keeps
-    what it checked) after ``budget`` seconds. Each run's time and command go to
+    ``mutants/``) at ``nice`` priority; each module's run is stopped (SIGTERM: mutmut has
+    saved what it checked) after ``budget`` seconds. Each run's time and command go to
     :data:`RUNS_FILE`."""
     env = {**os.environ, "HALLUCUE_FUZZ_EXAMPLES": os.environ.get("HALLUCUE_FUZZ_EXAMPLES", "20")}
     worst = 0
@@ -372,12 +416,14 @@ def run_mutmut(
         if nice and shutil.which("nice"):
             cmd = ["nice", "-n", str(nice), *cmd]
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
         try:
             rc = proc.wait(timeout=budget)
             stopped = False
         except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGINT)
+            # mutmut 3.8 waits out SIGINT; it saves each result as it comes, so SIGTERM to
+            # its process group (the workers too) keeps every mutant already checked
+            os.killpg(proc.pid, signal.SIGTERM)
             rc = proc.wait()
             stopped = True
         seconds = time.monotonic() - start

@@ -228,3 +228,52 @@ def test_hxwx1_array_reads_as_a_one_channel_image_of_its_depth(dtype, mode, valu
     pil = ImageRef(arr).pil()
     assert pil.mode == mode and pil.size == (2, 1)
     assert np.asarray(pil).tolist() == np.asarray(values, dtype=dtype).tolist()
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """The signature and IHDR chunk of an 8-bit RGB PNG (enough for its size and mode)."""
+    body = b"IHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\0\0\0"
+    crc = zlib.crc32(body).to_bytes(4, "big")
+    return b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + body + crc
+
+
+def test_decompression_bomb_limit_is_twice_pils_on_width_times_height(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    assert ImageRef(_png_header_only(20, 10)).size == (20, 10)  # 200 pixels: at the limit
+    assert ImageRef(_png_header_only(10, 20)).size == (10, 20)
+    with pytest.raises(MediaError) as err:
+        ImageRef(_png_header_only(21, 10)).size  # noqa: B018
+    assert str(err.value) == (
+        "image of 21x10 pixels exceeds the decompression-bomb limit (200 pixels; raise "
+        "PIL.Image.MAX_IMAGE_PIXELS to allow it)"
+    )
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    assert ImageRef(_png_header_only(3000, 3000)).size == (3000, 3000)
+
+
+def test_wrap_gives_the_asked_form_whatever_the_input_form():
+    img = _golden_image()
+    data = encode_png(img, "stored")
+    out = ImageRef(data).wrap(data, "array")
+    assert isinstance(out, np.ndarray) and out.tolist() == img.tolist()
+    pil = ImageRef(data).wrap(img, "pil")
+    assert isinstance(pil, Image.Image) and np.asarray(pil).tolist() == img.tolist()
+    assert ImageRef(img).wrap(data, "dict") == {"bytes": data, "path": None}
+
+
+def test_array_layout_auto_detects_chw_and_tensors_are_chw_unless_told():
+    assert ImageRef(np.zeros((3, 8, 10), np.uint8)).size == (10, 8)  # auto: CHW
+    torch = pytest.importorskip("torch")
+    ambiguous = torch.zeros((3, 5, 3), dtype=torch.uint8)  # HWC for a numpy array
+    assert ImageRef(ambiguous.numpy()).size == (5, 3)
+    assert ImageRef(ambiguous).size == (3, 5)  # a tensor is CHW, as torchvision's
+    assert ImageRef(torch.zeros((4, 6, 3), dtype=torch.uint8), layout="HWC").size == (6, 4)
+
+
+def test_datasets_dicts_with_bytes_only_or_path_only(tmp_path):
+    data = encode_png(_golden_image(), "stored")
+    assert ImageRef({"bytes": data}).size == (56, 40)
+    (tmp_path / "a.png").write_bytes(data)
+    assert ImageRef({"path": str(tmp_path / "a.png")}).size == (56, 40)
+    with pytest.raises(MediaError, match="not an image: str"):
+        ImageRef("images/bytes.png")  # type: ignore[arg-type]
