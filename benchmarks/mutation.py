@@ -193,6 +193,37 @@ EQUIVALENT: dict[str, str] = {
     ),
     "hallucue_corrupt.media.x__stored_zlib__mutmut_15": "an image array is never empty",
     "hallucue_corrupt.media.x__like__mutmut_30": "astype(None) is float64",
+    # functional/image.py
+    "hallucue_corrupt.functional.image.x_mean_rgb__mutmut_16": _RESHAPE,
+    **{
+        f"hallucue_corrupt.functional.image.x_mean_rgb__mutmut_{n}": (
+            "numpy's mean of uint8 pixels accumulates in float64, as of float64 pixels"
+        )
+        for n in (3, 5)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_contrast__mutmut_{n}": (
+            "a per-channel mean of shape (C,) broadcasts over HxWxC as one of shape (1, 1, C)"
+        )
+        for n in (5, 8)
+    },
+    "hallucue_corrupt.functional.image.x_psnr__mutmut_7": (
+        "float32 - float64 is computed in float64 on the same values"
+    ),
+    "hallucue_corrupt.functional.image.x_channel_means8__mutmut_4": (
+        "cv2.mean returns Python floats, which numpy stores as float64 by default"
+    ),
+    "hallucue_corrupt.functional.image.x_desaturate8__mutmut_19": (
+        "OpenCV's transform works on the matrix in its own precision: the same pixels "
+        "(checked on 270,000 values at five amounts)"
+    ),
+    "hallucue_corrupt.functional.image.x_jpeg__mutmut_13": "Pillow reads format names in any case",
+    "hallucue_corrupt.functional.image.x__blank_array__mutmut_52": (
+        "assigning into the typed output casts as astype(dtype) does (values already rounded)"
+    ),
+    "hallucue_corrupt.functional.image.x__blank_array__mutmut_55": (
+        "for an HxW array the one-value colour list broadcasts as its one value does"
+    ),
     "hallucue_corrupt.media.xǁImageRefǁwrap__mutmut_10": (
         "lazy=None decodes the PIL image at once instead of on first use: same pixels"
     ),
