@@ -83,3 +83,23 @@ def test_jpeg_is_baseline_420_without_metadata():
     img.save(optimized, format="JPEG", quality=25, subsampling=2, optimize=True)
     # the recorded size is the plain encoder's: Huffman tables not optimised
     assert len(data) > len(optimized.getvalue())
+
+
+def test_jpeg8_gray_and_colour_round_trip_at_the_plain_encoders_size():
+    import cv2
+
+    rng = np.random.default_rng(2)
+    smooth = np.repeat(np.arange(0, 256, 8, dtype=np.uint8)[None, :], 16, axis=0)
+    gray = smooth[:, :, None]
+    back, size = F.jpeg8(gray, 90)
+    assert back.shape == gray.shape and back.dtype == np.uint8
+    assert np.abs(back.astype(int) - gray).max() <= 8
+    colour = rng.integers(0, 256, (16, 32, 3), dtype=np.uint8)
+    back, size = F.jpeg8(colour, 25)
+    assert back.shape == colour.shape
+    ok, optimized = cv2.imencode(
+        ".jpg",
+        cv2.cvtColor(colour, cv2.COLOR_RGB2BGR),
+        [cv2.IMWRITE_JPEG_QUALITY, 25, cv2.IMWRITE_JPEG_OPTIMIZE, 1],
+    )
+    assert ok and size > optimized.size  # the recorded size is the plain encoder's

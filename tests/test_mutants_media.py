@@ -39,9 +39,10 @@ def _decoded(data: bytes) -> np.ndarray:
 
 
 def test_uint16_colour_array_reads_as_8_bit_divided_by_257():
-    arr = np.array([[[0, 257, 65535], [32896, 128, 65534]]], dtype=np.uint16)
+    arr = np.array([[[0, 257, 65535], [32896, 128, 65407]]], dtype=np.uint16)
     pil = ImageRef(arr).pil()
     assert pil.mode == "RGB"
+    # 65407 / 257 = 254.502 rounds up (65407 * 255 / 65536 = 254.498 would not)
     assert np.asarray(pil).tolist() == [[[0, 1, 255], [128, 0, 255]]]
 
 
