@@ -193,6 +193,15 @@ EQUIVALENT: dict[str, str] = {
     ),
     "hallucue_corrupt.media.x__stored_zlib__mutmut_15": "an image array is never empty",
     "hallucue_corrupt.media.x__like__mutmut_30": "astype(None) is float64",
+    **{
+        f"hallucue_corrupt.media.x__like__mutmut_{n}": (
+            "the float entry gives 1.0, which is also the default for a kind not listed"
+        )
+        for n in (8, 9)
+    },
+    "hallucue_corrupt.media.x__like__mutmut_40": (
+        "'i' and 'u' are still in the string 'XXiuXX' (a membership test on characters)"
+    ),
     # functional/image.py
     "hallucue_corrupt.functional.image.x_mean_rgb__mutmut_16": _RESHAPE,
     **{

@@ -278,3 +278,11 @@ def test_datasets_dicts_with_bytes_only_or_path_only(tmp_path):
     assert ImageRef({"path": str(tmp_path / "a.png")}).size == (56, 40)
     with pytest.raises(MediaError, match="not an image: str"):
         ImageRef("images/bytes.png")  # type: ignore[arg-type]
+
+
+def test_broken_bytes_fail_to_decode_with_the_reason():
+    with pytest.raises(MediaError, match=r"^cannot decode image bytes: cannot identify"):
+        ImageRef(b"not an image").pil()
+    truncated = encode_png(_golden_image(), "stored")[:200]
+    with pytest.raises(MediaError, match=r"^cannot decode image bytes: "):
+        ImageRef({"bytes": truncated, "path": None}).pil()
