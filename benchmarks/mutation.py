@@ -227,6 +227,21 @@ EQUIVALENT: dict[str, str] = {
         "(checked on 270,000 values at five amounts)"
     ),
     "hallucue_corrupt.functional.image.x_jpeg__mutmut_13": "Pillow reads format names in any case",
+    **{
+        f"hallucue_corrupt.functional.image.x_mask_patches__mutmut_{n}": (
+            "the fill is cast to the image's dtype when assigned"
+        )
+        for n in (19, 21)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_mask_patches__mutmut_{n}": (
+            "zip(strict=...) of two lists cut by the same mask: always the same length"
+        )
+        for n in (51, 54, 57)
+    },
+    "hallucue_corrupt.functional.image.x_shuffle_patches__mutmut_30": (
+        "a 1x1 grid's only order rolled is itself"
+    ),
     "hallucue_corrupt.functional.image.x__blank_array__mutmut_52": (
         "assigning into the typed output casts as astype(dtype) does (values already rounded)"
     ),

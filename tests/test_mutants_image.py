@@ -103,3 +103,26 @@ def test_jpeg8_gray_and_colour_round_trip_at_the_plain_encoders_size():
         [cv2.IMWRITE_JPEG_QUALITY, 25, cv2.IMWRITE_JPEG_OPTIMIZE, 1],
     )
     assert ok and size > optimized.size  # the recorded size is the plain encoder's
+
+
+def _identity_seed(n: int) -> int:
+    """A seed whose first permutation of ``n`` items is the identity."""
+    return next(
+        s for s in range(10_000) if (np.random.default_rng(s).permutation(n) == np.arange(n)).all()
+    )
+
+
+@pytest.mark.parametrize(("shape", "grid", "cells"), [((8, 8, 1), 2, 4), ((1, 8, 1), 2, 2)])
+def test_shuffle_patches_never_keeps_the_identity_order(shape, grid, cells):
+    unit = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    seed = _identity_seed(cells)
+    out, order = F.shuffle_patches(unit, grid, np.random.default_rng(seed))
+    assert order == [cells - 1, *range(cells - 1)]  # rolled by one
+    assert not np.array_equal(out, unit)
+
+
+def test_occlude_smallest_rectangle_is_one_pixel():
+    unit = np.zeros((10, 10, 1), np.float32)
+    for seed in range(20):
+        out, (x, y, w, h) = F.occlude(unit, 0.01, 1.0, np.random.default_rng(seed))
+        assert (w, h) == (1, 1) and out.sum() == 1.0 and out[y, x, 0] == 1.0
