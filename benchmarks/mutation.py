@@ -202,6 +202,36 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.media.x__like__mutmut_40": (
         "'i' and 'u' are still in the string 'XXiuXX' (a membership test on characters)"
     ),
+    # kernel.py
+    "hallucue_corrupt.kernel.x_png_headers__mutmut_34": (
+        "one more offset than any row reads (rows index at most len - 1, and + 1)"
+    ),
+    "hallucue_corrupt.kernel.x_png_headers__mutmut_46": (
+        "with no bytes buffer every row is null, so no byte of the stand-in array is read"
+    ),
+    "hallucue_corrupt.kernel.x_png_headers__mutmut_48": "zero_copy_only=None is falsy, as False",
+    **{
+        f"hallucue_corrupt.kernel.x_png_headers__mutmut_{n}": (
+            "float zeros compare and convert as uint8 zeros do (header bytes are 0-255)"
+        )
+        for n in (61, 63)
+    },
+    "hallucue_corrupt.kernel.x_png_headers__mutmut_69": (
+        "rows already refused (null or short) keep an all-zero head, which fails the "
+        "signature check: dropping the earlier mask refuses them all the same"
+    ),
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ_by_header__mutmut_17": (
+        "the sentinel's NUL bytes are escaped as \\u0000 whatever ensure_ascii says"
+    ),
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ_by_header__mutmut_58": (
+        "one more search bound than groups: the loop never reads it"
+    ),
+    **{
+        f"hallucue_corrupt.kernel.xǁBatchKernelǁ_by_header__mutmut_{n}": (
+            "zip(strict=...) of a group's slots and its rows: always the same length"
+        )
+        for n in (92, 95, 96)
+    },
     # functional/image.py
     "hallucue_corrupt.functional.image.x_mean_rgb__mutmut_16": _RESHAPE,
     **{

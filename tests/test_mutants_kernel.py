@@ -1,0 +1,109 @@
+"""Batch-kernel edges that mutation testing of kernel.py found untested (issue 17).
+
+Each test fails on mutants of :mod:`hallucue_corrupt.kernel` that the rest of the suite let
+through; docs/reliability.md lists what they are. They use the kernel's public names
+(``BatchKernel``, ``bind_kernel``, ``png_headers``) and compare with the row engine, the
+reference semantics, so they hold whatever the kernel's fast paths become.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pyarrow as pa
+
+import hallucue_corrupt as hc
+from hallucue_corrupt.kernel import BatchKernel, bind_kernel, png_headers
+
+from .conftest import png_bytes
+
+IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+
+
+def _ihdr(width: int, height: int, colour: int = 2) -> bytes:
+    """The first 29 bytes of an 8-bit PNG: signature, IHDR length, tag and fields."""
+    fields = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, colour, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + fields
+
+
+def _column(values: list[bytes | None], kind: pa.DataType = IMAGE) -> pa.Array:
+    return pa.array([None if v is None else {"bytes": v, "path": None} for v in values], kind)
+
+
+def test_png_headers_read_every_byte_of_width_and_height():
+    wide = 0x01020304  # four different bytes
+    col = _column([_ihdr(wide, 3), _ihdr(70000, 300), _ihdr(5, 0x01000002)])
+    width, height, mode, ok = png_headers(col, np.arange(3))
+    assert ok.tolist() == [True, True, True]
+    assert width.tolist() == [wide, 70000, 5] and height.tolist() == [3, 300, 0x01000002]
+    assert mode.tolist() == [2, 2, 2]  # RGB
+
+
+def test_png_headers_need_signature_ihdr_and_29_bytes():
+    good = _ihdr(4, 4)
+    bad_signature = b"\x88" + good[1:]
+    bad_tag = good[:12] + b"IHDX" + good[16:]
+    col = _column([good, good[:28], bad_signature, bad_tag, None, good + b"\0" * 40])
+    _, _, _, ok = png_headers(col, np.arange(6))
+    assert ok.tolist() == [True, False, False, False, False, True]
+    # a short entry after a long one: judged by its own length, not its offset
+    _, _, _, ok = png_headers(_column([png_bytes(0), b"short"]), np.arange(2))
+    assert ok.tolist() == [True, False]
+
+
+def test_png_headers_of_large_binary_and_of_paths_only():
+    kind = pa.struct([("bytes", pa.large_binary()), ("path", pa.string())])
+    width, height, _, ok = png_headers(_column([_ihdr(7, 9), b"x" * 40], kind), np.arange(2))
+    assert ok.tolist() == [True, False] and (width[0], height[0]) == (7, 9)
+    paths = pa.array([{"bytes": None, "path": "a.png"}, None], IMAGE)  # no bytes buffer
+    _, _, _, ok = png_headers(paths, np.arange(2))
+    assert ok.tolist() == [False, False]
+
+
+def _table(keys: list[str], images: list[bytes]) -> pa.Table:
+    return pa.table({"id": pa.array(keys), "image": _column(images)})  # type: ignore[arg-type]
+
+
+def test_header_path_writes_keys_as_the_row_engine_does():
+    keys = ["ключ-1", "clé-2", "键-3", "k4"]
+    table = _table(keys, [png_bytes(i) for i in range(4)])
+    binding = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image", key_column="id")
+    out = BatchKernel(binding)(table)
+    for i, key in enumerate(keys):
+        row = {"image": table.column("image")[i].as_py()}
+        new, record = binding.apply(row, key, kind="dict")
+        text = out.column("hallucue")[i].as_py()
+        assert text == hc.records.dumps(record) and key in text  # not \\u-escaped
+        assert out.column("image")[i].as_py() == new["image"]
+
+
+def test_bind_kernel_defaults_and_skip_drops_failed_rows():
+    table = _table(["a", "b", "c"], [png_bytes(0), b"broken", png_bytes(1)])
+    noise = hc.make("gaussian_noise")
+    keep = bind_kernel(hc.Pipeline([noise], on_error="keep"), image_column="image", key_column="id")
+    assert keep.record_column == "hallucue" and not keep.keep_original
+    assert not keep.drop_skipped
+    assert keep(table).column_names == ["id", "image", "hallucue"]
+    assert keep(table).num_rows == 3
+    skip = bind_kernel(hc.Pipeline([noise], on_error="skip"), image_column="image", key_column="id")
+    assert skip.drop_skipped
+    assert skip(table).column("id").to_pylist() == ["a", "c"]
+
+
+def test_blank_of_a_png_with_a_broken_body_still_reads_its_header():
+    """A PNG whose pixels are broken but whose header is sound is blanked from its header
+    (no decode), as the row engine does."""
+    good = png_bytes(2)
+    start = good.index(b"IDAT") + 4
+    broken = good[:start] + bytes(b ^ 0xFF for b in good[start : start + 20]) + good[start + 20 :]
+    assert zlib.crc32(broken) != zlib.crc32(good)
+    table = _table(["x", "y"], [broken, good])
+    binding = hc.Pipeline([hc.make("blank_image")], on_error="keep").bind(
+        image_column="image", key_column="id"
+    )
+    out = BatchKernel(binding)(table)
+    for i, key in enumerate(["x", "y"]):
+        new, record = binding.apply({"image": table.column("image")[i].as_py()}, key, kind="dict")
+        assert out.column("hallucue")[i].as_py() == hc.records.dumps(record)
+        assert out.column("image")[i].as_py() == new["image"]
