@@ -107,3 +107,32 @@ def test_blank_of_a_png_with_a_broken_body_still_reads_its_header():
         new, record = binding.apply({"image": table.column("image")[i].as_py()}, key, kind="dict")
         assert out.column("hallucue")[i].as_py() == hc.records.dumps(record)
         assert out.column("image")[i].as_py() == new["image"]
+
+
+def test_png_headers_modes_and_refused_fields(monkeypatch):
+    from PIL import Image
+
+    colours = [0, 2, 3, 4, 6]  # L, RGB, P, LA, RGBA
+    values = [_ihdr(3, 2, c) for c in colours]
+    sixteen = _ihdr(3, 2)[:24] + bytes([16, 2, 0, 0, 0])  # 16 bits per sample
+    values += [sixteen, _ihdr(0, 5), _ihdr(5, 0), _ihdr(1, 1), _ihdr(2**28 - 1, 1)]
+    values += [_ihdr(2**28, 1), _ihdr(1, 2**28)]
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    _, _, mode, ok = png_headers(_column(values), np.arange(len(values)))
+    assert mode[:5].tolist() == [1, 2, 3, 4, 5] and mode[5] == 0  # 16-bit: not read here
+    assert ok.tolist() == [True] * 5 + [False, False, False, True, True, False, False]
+    # PIL's decompression-bomb limit, doubled as PIL doubles it for its error
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    sizes = [(20, 10), (10, 20), (21, 10), (10, 21), (1, 200), (1, 201)]
+    _, _, _, ok = png_headers(_column([_ihdr(w, h) for w, h in sizes]), np.arange(6))
+    assert ok.tolist() == [True, True, False, False, True, False]
+
+
+def test_to_arrow_falls_back_for_other_buffers():
+    from hallucue_corrupt.kernel import to_arrow
+
+    kind = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    values = [{"bytes": memoryview(b"abc"), "path": None}, None, {"bytes": b"de", "path": "p"}]
+    out = to_arrow(values, kind)
+    assert out.type == kind and out.null_count == 1
+    assert out.to_pylist() == [{"bytes": b"abc", "path": None}, None, {"bytes": b"de", "path": "p"}]
