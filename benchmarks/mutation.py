@@ -246,6 +246,23 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (17, 21)
     },
+    # report.py
+    **{
+        f"hallucue_corrupt.report.x__plots__mutmut_{n}": (
+            "matplotlib reads backend names in any case"
+        )
+        for n in (3, 4)
+    },
+    **{
+        f"hallucue_corrupt.report.x__plots__mutmut_{n}": "zip(strict=...) of [step, value] pairs"
+        for n in (99, 101, 102)
+    },
+    **{
+        f"hallucue_corrupt.report.x__plots__mutmut_{n}": (
+            "plt.close(None) closes the current figure, which is the one just saved"
+        )
+        for n in (89, 141)
+    },
     # functional/image.py
     "hallucue_corrupt.functional.image.x_mean_rgb__mutmut_16": _RESHAPE,
     **{
