@@ -263,6 +263,24 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (89, 141)
     },
+    **{
+        f"hallucue_corrupt.kernel.xǁBatchKernelǁ_by_row__mutmut_{n}": (
+            "zip(strict=...) of the rows and their slots: always the same length"
+        )
+        for n in (16, 19, 20)
+    },
+    **{
+        f"hallucue_corrupt.kernel.xǁBatchKernelǁ_by_row__mutmut_{n}": (
+            "pa.array infers int64 from an int64 numpy array"
+        )
+        for n in (4, 6)
+    },
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ_by_row__mutmut_33": (
+        "None stored in a numpy bool array is False"
+    ),
+    "hallucue_corrupt.kernel.x__one_array__mutmut_1": (
+        "combine_chunks of one chunk is the same array (a copy)"
+    ),
     # functional/image.py
     "hallucue_corrupt.functional.image.x_mean_rgb__mutmut_16": _RESHAPE,
     **{
