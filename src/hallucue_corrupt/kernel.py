@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from .binding import RunBinding
+from .donors import DonorSwap
 from .engine import _record
 from .fields import FieldError
 from .records import dumps
@@ -72,6 +73,7 @@ class BatchKernel:
         always = dataclasses.replace(binding.selection, ratio=1.0)
         self._selected = dataclasses.replace(binding, selection=always)
         self._header_column = self._header_only_column()
+        self._swap = None if self._header_column is not None else DonorSwap.of(binding)
 
     @property
     def columns(self) -> list[str]:
@@ -114,12 +116,15 @@ class BatchKernel:
         if chosen.size:
             changed: dict[str, list[Any]] = {c: [None] * chosen.size for c in self.touched}
             rest = np.arange(chosen.size)
+            fast: dict[str, tuple[np.ndarray, pa.Array]] = {}
             if self._header_column is not None:
                 rest = self._by_header(table, chosen, canon, changed, records)
+            elif self._swap is not None:
+                rest = self._by_donor(table, chosen, canon, records, fast)
             if rest.size:
                 self._by_row(table, chosen, rest, key_values, changed, records, keep)
             for c in self.touched:
-                new_columns[c] = _scatter(table.column(c), chosen, changed[c])
+                new_columns[c] = _scatter(table.column(c), chosen, changed[c], fast.get(c))
         out = table
         for c, array in new_columns.items():
             out = out.set_column(out.column_names.index(c), out.schema.field(c), array)
@@ -169,6 +174,29 @@ class BatchKernel:
             records[i] = dumps(record)
             if record.get("skipped"):
                 keep[i] = False
+
+    def _by_donor(
+        self,
+        table: pa.Table,
+        chosen: np.ndarray,
+        canon: list[str],
+        records: list[str | None],
+        fast: dict[str, tuple[np.ndarray, pa.Array]],
+    ) -> np.ndarray:
+        """A lone ``random_image``: the rows :class:`~hallucue_corrupt.donors.DonorSwap`
+        swaps in bulk (their new images kept as Arrow in ``fast``); returns the positions
+        in ``chosen`` left to the row engine."""
+        assert self._swap is not None
+        done = self._swap(table, chosen, canon, self._run)
+        if done is None:
+            return np.arange(chosen.size)
+        slots, images, texts = done
+        for i, text in zip(chosen[slots].tolist(), texts, strict=True):
+            records[i] = text
+        fast[self._swap.column] = (slots, images)
+        rest = np.ones(chosen.size, dtype=bool)
+        rest[slots] = False
+        return np.flatnonzero(rest)
 
     def _by_header(
         self,
@@ -350,13 +378,34 @@ class _Unselected:
     entries: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-def _scatter(column: pa.ChunkedArray, rows: np.ndarray, values: list[Any]) -> pa.Array:
+def _scatter(
+    column: pa.ChunkedArray,
+    rows: np.ndarray,
+    values: list[Any],
+    fast: tuple[np.ndarray, pa.Array] | None = None,
+) -> pa.Array:
     """``column`` with ``values`` at positions ``rows``: one ``take`` over the old and new
-    values, so unchanged rows are copied as Arrow buffers, never as Python objects."""
-    new = to_arrow(values, column.type)
-    if rows.size == len(column):
-        return new
-    old = _one_array(column)
-    order = np.arange(len(column), dtype=np.int64)
-    order[rows] = len(column) + np.arange(rows.size, dtype=np.int64)
-    return pa.concat_arrays([old, new]).take(pa.array(order))
+    values, so unchanged rows are copied as Arrow buffers, never as Python objects.
+    ``fast`` = (slots, array): the values at ``rows[slots]`` given as Arrow already (their
+    entries in ``values`` are ignored)."""
+    n = len(column)
+    if fast is None:
+        new = to_arrow(values, column.type)
+        if rows.size == n:
+            return new
+        pieces, order_rows = [new], [rows]
+    else:
+        slots, arrow = fast
+        others = np.ones(rows.size, dtype=bool)
+        others[slots] = False
+        rest = np.flatnonzero(others)
+        if rest.size == 0 and rows.size == n:
+            return arrow
+        pieces = [arrow, to_arrow([values[s] for s in rest.tolist()], column.type)]
+        order_rows = [rows[slots], rows[rest]]
+    order = np.arange(n, dtype=np.int64)
+    start = n
+    for where, piece in zip(order_rows, pieces, strict=True):
+        order[where] = start + np.arange(len(piece), dtype=np.int64)
+        start += len(piece)
+    return pa.concat_arrays([_one_array(column), *pieces]).take(pa.array(order))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import glob
+import itertools
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,9 +57,32 @@ class Pool:
         i = bisect.bisect_left(self._sorted, canon)
         return i if i < self._size and self._sorted[i] == canon else None
 
+    def ranks_of(self, keys: Sequence[str]) -> np.ndarray:
+        """:meth:`rank_of` of many canonical keys as an ``int64`` array, -1 where a key is
+        not in the pool."""
+        if self._sorted is None:
+            return np.array([-1 if (r := self.rank_of(k)) is None else r for k in keys], np.int64)
+        wanted = np.array(keys, dtype=str) if len(keys) else np.zeros(0, dtype=str)
+        ranks = np.searchsorted(self._sorted, wanted).astype(np.int64)
+        inside = ranks < self._size
+        found = np.zeros(len(keys), dtype=bool)
+        found[inside] = self._sorted[ranks[inside]] == wanted[inside]
+        return np.where(found, ranks, -1)
+
+    def keys_at(self, ranks: np.ndarray) -> list[str]:
+        """:meth:`key_at` of many ranks."""
+        if self._sorted is None:
+            return [str(r) for r in ranks.tolist()]
+        return [str(k) for k in self._sorted[ranks].tolist()]
+
     def image_at(self, rank: int) -> ImageValue | list[ImageValue] | None:
         """The image value (or list of them) of the ``rank``-th row."""
         raise NotImplementedError
+
+    def images_at(self, ranks: np.ndarray) -> Any:
+        """The image values of many ranks as one Arrow array (no Python object per image),
+        or None when this pool cannot (the batch kernel then reads donors one by one)."""
+        return None
 
 
 class ListPool(Pool):
@@ -100,14 +124,47 @@ class DatasetPool(Pool):
         self._rows: np.ndarray | None = None
         self._last: tuple[int, Any] = (-1, None)
 
+    def _open(self) -> None:
+        column = self._dataset.data.column(self._column)
+        self._values = column.chunks
+        self._starts = np.cumsum([0] + [len(c) for c in column.chunks[:-1]]).tolist()
+        indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
+        if indices is not None:
+            self._rows = indices.column(0).to_numpy()
+
+    def images_at(self, ranks: np.ndarray) -> Any:
+        import pyarrow as pa
+
+        if self._values is None:
+            self._open()
+        if not self._values:
+            return None
+        positions = ranks if self._order is None else self._order[ranks]
+        rows = np.asarray(positions if self._rows is None else self._rows[positions], np.int64)
+        # take chunk by chunk in row order (a take over the chunked column would combine
+        # every chunk first), then put the donors back in the order asked
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        starts = np.asarray(self._starts, dtype=np.int64)
+        chunk = np.searchsorted(starts, ordered, side="right") - 1
+        bounds = np.searchsorted(chunk, np.arange(len(self._values) + 1))
+        pieces = [
+            self._values[c].take(pa.array(ordered[a:b] - starts[c]))
+            for c, (a, b) in enumerate(itertools.pairwise(bounds.tolist()))
+            if b > a
+        ]
+        if not pieces:
+            return self._values[0].slice(0, 0)
+        taken = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+        if (order == np.arange(order.size)).all():
+            return taken
+        back = np.empty_like(order)
+        back[order] = np.arange(order.size)
+        return taken.take(pa.array(back))
+
     def image_at(self, rank: int) -> Any:
         if self._values is None:
-            column = self._dataset.data.column(self._column)
-            self._values = column.chunks
-            self._starts = np.cumsum([0] + [len(c) for c in column.chunks[:-1]]).tolist()
-            indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
-            if indices is not None:
-                self._rows = indices.column(0).to_numpy()
+            self._open()
         if self._last[0] == rank:  # a donor is read to draw it, then to copy it
             return self._last[1]
         position = self.position(rank)
