@@ -7,7 +7,7 @@ a batch at once, with the same bytes and records as :func:`hallucue_corrupt.engi
 - each row's first draw comes from its keyed stream, replayed in bulk by
   :func:`hallucue_corrupt.pcg.first_integers` (the sample itself is skipped by rank, as
   :meth:`RandomImage.draw <hallucue_corrupt.corruptions.image.RandomImage.draw>` does);
-- the donors are taken by index from the pool's Arrow column (:meth:`Pool.images_at`) and
+- the donors are taken by index from the pool's Arrow column (:meth:`Pool.image_bytes_at`) and
   checked over their bytes as :func:`hallucue_corrupt.media.donor_problem` checks a PNG
   (its IHDR header and the closing IEND chunk);
 - the records are one engine record with the row's key, donor key and image sizes
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from .binary import binary_buffers
 from .corruptions.image import RandomImage
 from .pcg import first_integers
 from .pool import Pool
@@ -73,7 +74,7 @@ class DonorSwap:
             or type(corruptions[0]) is not RandomImage
             or corruptions[0].params.p < 1.0
             or not isinstance(binding.pool, Pool)
-            or type(binding.pool).images_at is Pool.images_at
+            or type(binding.pool).image_bytes_at is Pool.image_bytes_at
         ):
             return None
         return cls(column, binding.pool, pipeline.seed, binding.epoch, streams(corruptions)["0"])
@@ -105,13 +106,17 @@ class DonorSwap:
         ok &= exact
         ranks = draws + ((self_rank >= 0) & (draws >= self_rank))
         slots = np.flatnonzero(ok)
-        donors = pool.images_at(ranks[slots])
         column_type = table.schema.field(self.column).type
-        if donors is None or donors.type != column_type:
+        data = pool.image_bytes_at(ranks[slots])
+        if data is None or data.type != column_type.field("bytes").type:
             return None
-        d_width, d_height, d_mode, d_ok = _png_donors(donors)
+        path = pa.nulls(len(data), column_type.field("path").type)
+        fields = [column_type.field(i) for i in range(column_type.num_fields)]
+        children = {"bytes": data, "path": path}
+        images = pa.StructArray.from_arrays([children[f.name] for f in fields], fields=fields)
+        d_width, d_height, d_mode, d_ok = _png_donors(images)
         if not d_ok.all():
-            slots, donors = slots[d_ok], donors.filter(pa.array(d_ok))
+            slots, images = slots[d_ok], images.filter(pa.array(d_ok))
             d_width, d_height, d_mode = d_width[d_ok], d_height[d_ok], d_mode[d_ok]
         if slots.size == 0:
             return None
@@ -142,10 +147,6 @@ class DonorSwap:
             records.append(frame[0] + "".join(values[n] + text for n, text in frame[1]))
         if records[0] != dumps(record):  # the frame must rebuild the engine's own record
             return None
-        path = pa.nulls(len(donors), column_type.field("path").type)
-        fields = [column_type.field(i) for i in range(column_type.num_fields)]
-        children = {"bytes": donors.flatten()[column_type.get_field_index("bytes")], "path": path}
-        images = pa.StructArray.from_arrays([children[f.name] for f in fields], fields=fields)
         return slots, images, records
 
 
@@ -185,12 +186,7 @@ def _png_donors(donors: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
         empty = np.zeros(len(donors), dtype=bool)
         return rows, rows, rows, empty
     width, height, mode, ok = headers
-    data_array = donors.flatten()[donors.type.get_field_index("bytes")]
-    large = pa.types.is_large_binary(data_array.type)
-    buffers = data_array.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=np.int64 if large else np.int32)
-    offsets = offsets[data_array.offset : data_array.offset + len(data_array) + 1]
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0)
+    offsets, data, _ = binary_buffers(donors.flatten()[donors.type.get_field_index("bytes")])
     end = offsets[1:].astype(np.int64)
     tail = np.zeros((rows.size, 8), dtype=np.uint8)
     tail[ok] = data[end[ok, None] - 8 + np.arange(8)]

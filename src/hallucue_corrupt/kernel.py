@@ -22,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 import pyarrow as pa
 
+from .binary import binary_buffers
 from .binding import RunBinding
 from .donors import DonorSwap
 from .engine import _record
@@ -267,29 +268,33 @@ def png_headers(
     column: pa.ChunkedArray | pa.Array, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """(width, height, mode code, ok) of the 8-bit PNGs at ``rows`` of an image column
-    (``{bytes, path}`` structs), read from the IHDR chunk over the binary buffer without
-    copying any image out of Arrow; ``ok`` is False where the bytes are missing, not such
-    a PNG, or over PIL's decompression-bomb limit (the row engine handles those). None
-    when the column is not a struct of bytes."""
+    (``{bytes, path}`` structs), read from the IHDR chunk over the binary buffers, chunk by
+    chunk, without copying any image out of Arrow; ``ok`` is False where the bytes are
+    missing, not such a PNG, or over PIL's decompression-bomb limit (the row engine
+    handles those). None when the column is not a struct of bytes."""
     from PIL import Image
 
-    array = _one_array(column)
-    kind = array.type
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    kind = column.type
     if not pa.types.is_struct(kind) or kind.get_field_index("bytes") < 0:
         return None
-    data_array = array.flatten()[kind.get_field_index("bytes")]
-    if not (pa.types.is_binary(data_array.type) or pa.types.is_large_binary(data_array.type)):
+    data_type = kind.field("bytes").type
+    if not (pa.types.is_binary(data_type) or pa.types.is_large_binary(data_type)):
         return None
-    buffers = data_array.buffers()
-    offset_type = np.int64 if pa.types.is_large_binary(data_array.type) else np.int32
-    start = data_array.offset
-    offsets = np.frombuffer(buffers[1], dtype=offset_type)[start : start + len(data_array) + 1]
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0)
-    valid = data_array.is_valid().to_numpy(zero_copy_only=False)[rows]
-    begin = offsets[rows].astype(np.int64)
-    ok = valid & (offsets[rows + 1] - begin >= 29)
     head = np.zeros((rows.size, 26), dtype=np.uint8)
-    head[ok] = data[begin[ok, None] + np.arange(26)]
+    ok = np.zeros(rows.size, dtype=bool)
+    where = 0
+    for chunk in chunks:
+        inside = np.flatnonzero((rows >= where) & (rows < where + len(chunk)))
+        where += len(chunk)
+        if inside.size:
+            offsets, data, valid = binary_buffers(chunk.flatten()[kind.get_field_index("bytes")])
+            local = rows[inside] - (where - len(chunk))
+            begin = offsets[local].astype(np.int64)
+            good = valid[local] & (offsets[local + 1] - begin >= 29)
+            part = np.zeros((inside.size, 26), dtype=np.uint8)
+            part[good] = data[begin[good, None] + np.arange(26)]
+            head[inside], ok[inside] = part, good
     ok &= (head[:, :8] == _PNG_HEAD).all(axis=1) & (head[:, 12:16] == _IHDR).all(axis=1)
     be = head.astype(np.uint64)
     width = (be[:, 16] << 24) | (be[:, 17] << 16) | (be[:, 18] << 8) | be[:, 19]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import glob
-import itertools
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,9 +78,10 @@ class Pool:
         """The image value (or list of them) of the ``rank``-th row."""
         raise NotImplementedError
 
-    def images_at(self, ranks: np.ndarray) -> Any:
-        """The image values of many ranks as one Arrow array (no Python object per image),
-        or None when this pool cannot (the batch kernel then reads donors one by one)."""
+    def image_bytes_at(self, ranks: np.ndarray) -> Any:
+        """The encoded bytes of the images of many ranks as one Arrow binary array (null
+        where a row has no bytes), without a Python object per image; None when this pool
+        cannot (the batch kernel then reads donors one by one)."""
         return None
 
 
@@ -132,35 +132,18 @@ class DatasetPool(Pool):
         if indices is not None:
             self._rows = indices.column(0).to_numpy()
 
-    def images_at(self, ranks: np.ndarray) -> Any:
-        import pyarrow as pa
+    def image_bytes_at(self, ranks: np.ndarray) -> Any:
+        from .binary import gather_binary
 
         if self._values is None:
             self._open()
-        if not self._values:
+        if not self._values or not _is_image_type(self._values[0].type):
             return None
         positions = ranks if self._order is None else self._order[ranks]
         rows = np.asarray(positions if self._rows is None else self._rows[positions], np.int64)
-        # take chunk by chunk in row order (a take over the chunked column would combine
-        # every chunk first), then put the donors back in the order asked
-        order = np.argsort(rows, kind="stable")
-        ordered = rows[order]
-        starts = np.asarray(self._starts, dtype=np.int64)
-        chunk = np.searchsorted(starts, ordered, side="right") - 1
-        bounds = np.searchsorted(chunk, np.arange(len(self._values) + 1))
-        pieces = [
-            self._values[c].take(pa.array(ordered[a:b] - starts[c]))
-            for c, (a, b) in enumerate(itertools.pairwise(bounds.tolist()))
-            if b > a
-        ]
-        if not pieces:
-            return self._values[0].slice(0, 0)
-        taken = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
-        if (order == np.arange(order.size)).all():
-            return taken
-        back = np.empty_like(order)
-        back[order] = np.arange(order.size)
-        return taken.take(pa.array(back))
+        index = self._values[0].type.get_field_index("bytes")
+        chunks = [c.flatten()[index] for c in self._values]
+        return gather_binary(chunks, np.asarray(self._starts, np.int64), rows, chunks[0].type)
 
     def image_at(self, rank: int) -> Any:
         if self._values is None:
@@ -176,6 +159,16 @@ class DatasetPool(Pool):
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_values": None, "_rows": None, "_last": (-1, None)}
+
+
+def _is_image_type(kind: Any) -> bool:
+    """Whether an Arrow type is an image struct with a binary ``bytes`` field."""
+    import pyarrow as pa
+
+    if not pa.types.is_struct(kind) or kind.get_field_index("bytes") < 0:
+        return False
+    data = kind.field("bytes").type
+    return bool(pa.types.is_binary(data) or pa.types.is_large_binary(data))
 
 
 def parquet_files(paths: str | Path | Sequence[str | Path]) -> list[str]:
