@@ -332,8 +332,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
     if "map" in results:
         lines += ["## corrupt_dataset vs an identity map", ""]
         lines += table(
-            ["images", "corruption", "identity s", "corrupt s", "ratio", "rounds", "target",
-             "met"],
+            ["images", "corruption", "identity s", "corrupt s", "ratio", "rounds", "target", "met"],
             [
                 [
                     r["images"],

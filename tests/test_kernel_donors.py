@@ -86,9 +86,7 @@ def test_swap_equals_the_row_engine_with_rejected_donors(on_error, keep_original
     ds = _mixed()
     pipe = hc.Pipeline([hc.make("random_image")], seed=3, on_error=on_error)
     binding = pipe.bind(image_column="image", key_column="id", pool=ds, dataset=ds)
-    kernel = BatchKernel(
-        binding, keep_original=keep_original, drop_skipped=on_error == "skip"
-    )
+    kernel = BatchKernel(binding, keep_original=keep_original, drop_skipped=on_error == "skip")
     assert kernel._swap is not None
     calls = _counting(kernel)
     table = ds.data.table
@@ -170,8 +168,13 @@ def test_swap_is_off_where_the_rule_says():
     multi = undecoded(make_multi_image_dataset(6), "images")
 
     def swap(pipe, data=ds, image="image", key="id"):
-        binding = pipe.bind(image_column=image, text_column="problem" if image == "image"
-                            else "prompt", key_column=key, pool=data, dataset=data)
+        binding = pipe.bind(
+            image_column=image,
+            text_column="problem" if image == "image" else "prompt",
+            key_column=key,
+            pool=data,
+            dataset=data,
+        )
         return DonorSwap.of(binding)
 
     assert swap(hc.Pipeline([hc.make("random_image")])) is not None
@@ -190,8 +193,9 @@ def test_swap_is_off_where_the_rule_says():
 def test_corrupt_dataset_uses_the_swap_and_matches_the_engine():
     ds = _mixed()
     pipe = hc.Pipeline([hc.make("random_image")], seed=8, on_error="keep")
-    fast = undecoded(hc.corrupt_dataset(ds, pipe, image_column="image", key_column="id",
-                                        batch_size=7), "image")
+    fast = undecoded(
+        hc.corrupt_dataset(ds, pipe, image_column="image", key_column="id", batch_size=7), "image"
+    )
     binding = pipe.bind(image_column="image", key_column="id", pool=ds, dataset=ds)
     ref = _reference(binding, list(ds), ds["id"])
     assert fast["hallucue"] == [r for _, r in ref]

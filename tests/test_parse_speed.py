@@ -1,8 +1,9 @@
 """The question parser's shortcuts give the answers of the plain checks they replace.
 
-The parser skips the instruction patterns for a text holding none of their words, masks braces by scanning the braces only, and reads only the last word before
-a full stop. Each shortcut is checked here against the plain version (the parses of the
-real-question tests in test_text_parser.py are unchanged as well)."""
+The parser skips the instruction patterns for a text holding none of their words, masks
+braces by scanning the braces only, and reads only the last word before a full stop. Each
+shortcut is checked here against the plain version (the parses of the real-question tests
+in test_text_parser.py are unchanged as well)."""
 
 import re
 

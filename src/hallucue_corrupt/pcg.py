@@ -37,7 +37,8 @@ def _hashmix(value: np.ndarray, const: int) -> tuple[np.ndarray, int]:
 
 def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     result = _u32(np.uint64(_MIX_L) * x - np.uint64(_MIX_R) * y)
-    return result ^ (result >> np.uint64(16))
+    mixed: np.ndarray = result ^ (result >> np.uint64(16))
+    return mixed
 
 
 def _seed_words(seeds: np.ndarray) -> list[np.ndarray]:
@@ -102,7 +103,8 @@ def _first_output(seeds: np.ndarray) -> np.ndarray:
     hi, lo = _step(hi, lo, inc_hi, inc_lo)  # the draw: step, then output the new state
     value = hi ^ lo
     rot = hi >> np.uint64(58)
-    return (value >> rot) | (value << ((np.uint64(64) - rot) & np.uint64(63)))
+    rotated: np.ndarray = (value >> rot) | (value << ((np.uint64(64) - rot) & np.uint64(63)))
+    return rotated
 
 
 def first_integers(seeds: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

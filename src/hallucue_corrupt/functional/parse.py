@@ -396,9 +396,7 @@ def _looks_sentence(line: str) -> bool:
     return len(line.split()) > 8
 
 
-def _sentences(
-    masked: str, a: int, b: int, ins: Patterns | None = None
-) -> list[tuple[int, int]]:
+def _sentences(masked: str, a: int, b: int, ins: Patterns | None = None) -> list[tuple[int, int]]:
     """Sentence pieces of ``masked[a:b]`` (no line breaks inside): (start, end) pairs."""
     if a >= b or masked[a:b].isspace():  # an empty line (a cut-out block leaves many)
         return []
