@@ -6,11 +6,17 @@ so their outputs agree byte for byte per sample key. The kernel
 
 - selects in one vectorised pass over the batch's keys (:meth:`Selection.mask`);
 - builds the records of unselected rows from one template, without running the engine;
-- reads only the corrupted columns of the selected rows out of Arrow, and runs each of
-  them through :func:`hallucue_corrupt.engine.run_row`, the reference semantics (an
-  encoded image stays encoded: a blank is cached bytes, a donor its bytes);
-- passes every other column through untouched (zero-copy), and writes the changed rows
-  back with one ``take``.
+- has two byte-level paths: a pipeline of header-only corruptions (``blank_image``) runs
+  one row per (size, mode) read from the PNG headers and copies its result; a lone
+  ``random_image`` draws, checks and copies every donor of the batch in Arrow
+  (:class:`hallucue_corrupt.donors.DonorSwap`, whose docstring gives the rule for which
+  batches and rows take it);
+- runs every other selected row (and every row those paths leave) through
+  :func:`hallucue_corrupt.engine.run_row`, the reference semantics, reading only the
+  corrupted columns out of Arrow (an encoded image stays encoded: a blank is cached bytes,
+  a donor its bytes); both paths give the bytes and records this engine gives;
+- passes every other column through untouched (zero-copy: a text-only pipeline never
+  reads the image column), and writes the changed rows back with one ``take``.
 """
 
 from __future__ import annotations

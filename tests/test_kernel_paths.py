@@ -1,6 +1,7 @@
-"""The batch path of random_image (hallucue_corrupt.donors) against the row engine: the
-same bytes and records per row, whatever mix of donors, pools and settings; and the bulk
-PCG64 draw against numpy itself."""
+"""The kernel's batch paths against the row engine: random_image's bulk donor swap
+(hallucue_corrupt.donors) gives the same bytes and records per row whatever mix of donors,
+pools and settings; the bulk PCG64 draw equals numpy; a text-only pipeline passes the image
+column through as the same buffers."""
 
 import io
 
@@ -220,3 +221,17 @@ def test_first_integers_equals_numpy(bound):
         assert exact.all()  # a redraw needs a leftover below (2**32 - n) % n: rare
     with pytest.raises(ValueError):
         first_integers(seeds[:1], np.array([0], dtype=np.uint64))
+
+
+def test_text_only_pipeline_passes_the_image_column_through():
+    ds = undecoded(make_dataset(8), "image")
+    pipe = hc.Pipeline([hc.make("remove_text")], seed=0)
+    binding = pipe.bind(image_column="image", text_column="problem", key_column="id")
+    table = ds.data.table
+    out = BatchKernel(binding)(table)
+    before, after = table.column("image"), out.column("image")
+    assert after.num_chunks == before.num_chunks
+    for old, new in zip(before.chunks, after.chunks, strict=True):
+        data_old, data_new = old.field("bytes").buffers()[2], new.field("bytes").buffers()[2]
+        assert data_new.address == data_old.address  # the same memory: no copy
+    assert out.column("problem") != table.column("problem")
