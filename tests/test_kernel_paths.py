@@ -20,6 +20,7 @@ from hallucue_corrupt.pcg import first_integers
 from hallucue_corrupt.pool import DatasetPool, ListPool, ParquetPool
 
 from .conftest import make_dataset, make_multi_image_dataset, png_bytes
+from .test_kernel import _reference
 
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
@@ -47,14 +48,6 @@ def _mixed(n_png: int = 30) -> Dataset:
         {"id": [f"r{i:03d}" for i in range(len(values))], "image": values},
         features=Features({"id": Value("string"), "image": Image(decode=False)}),
     )
-
-
-def _reference(binding, rows, keys):
-    out = []
-    for row, key in zip(rows, keys, strict=True):
-        new, record = binding.apply({c: row[c] for c in binding.fields}, key, kind="dict")
-        out.append(({c: new[c] for c in binding.fields}, hc.records.dumps(record)))
-    return out
 
 
 def _check(kernel, table, binding, keys=None):
