@@ -228,3 +228,14 @@ def test_text_only_pipeline_passes_the_image_column_through():
         data_old, data_new = old.field("bytes").buffers()[2], new.field("bytes").buffers()[2]
         assert data_new.address == data_old.address  # the same memory: no copy
     assert out.column("problem") != table.column("problem")
+
+
+def test_ranks_and_keys_in_bulk_equal_one_by_one():
+    keyed = ListPool(["x"] * 4, keys=["b", "a", "d", "c"])
+    plain = ListPool(["x"] * 4)
+    asked = ["a", "c", "zz", "a\x00", "", "3", "03", "4", "-1", "1_0"]
+    for pool in (keyed, plain):
+        ranks = pool.ranks_of(asked).tolist()
+        assert ranks == [-1 if (r := pool.rank_of(k)) is None else r for k in asked]
+        found = np.array([r for r in ranks if r >= 0])
+        assert pool.keys_at(found) == [pool.key_at(r) for r in found.tolist()]

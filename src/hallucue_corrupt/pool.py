@@ -59,7 +59,8 @@ class Pool:
     def ranks_of(self, keys: Sequence[str]) -> np.ndarray:
         """:meth:`rank_of` of many canonical keys as an ``int64`` array, -1 where a key is
         not in the pool."""
-        if self._sorted is None:
+        if self._sorted is None or any(k.endswith("\x00") for k in keys):
+            # one by one: numpy strings drop trailing NULs, so those keys would not compare
             return np.array([-1 if (r := self.rank_of(k)) is None else r for k in keys], np.int64)
         wanted = np.array(keys, dtype=str) if len(keys) else np.zeros(0, dtype=str)
         ranks = np.searchsorted(self._sorted, wanted).astype(np.int64)
