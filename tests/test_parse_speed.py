@@ -17,6 +17,7 @@ WORDS = [
     "think", "\\boxed{}", "output", "only", "letter", "correct", "option", "Find", "x", "=",
     "3.5", "e.g.", "(", ")", "{", "}", "$a$", "\n", ".", "?", "İ", "K", "ſ", "ı", "reply",
     "with", "a", "single", "word", "integer", "number", "let's", "according", "to",
+    "Choices:", "OPTIONS：", "选项:", "Choıce:", "optıons :", "A:", "(B)",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(WORDS), max_size=25).map(" ".join) | st.text(max_size=60)
 
@@ -73,3 +74,10 @@ def test_abbreviation_check_reads_the_whole_last_word(text, a):
         before = text[start : m.start()].rsplit(None, 1)
         word = before[-1].lower().lstrip("(") if before else ""
         assert P._abbreviation_before(text, start, m.start()) == (word in P._ABBREVIATIONS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_choices_head_shortcut_never_hides_a_head(text):
+    if P._CHOICES_HEAD.search(text):
+        assert P._may_have_choices_head(text)

@@ -243,6 +243,13 @@ class Parse:
 _LINE_MARK = {L: re.compile(r"^[ \t]*" + _mark(L)) for L in ["[A-Ha-h]", *"ABCDEFGH"]}
 
 
+def _may_have_choices_head(text: str) -> bool:
+    """False when ``_CHOICES_HEAD`` cannot match: it needs one of these words (or one of
+    the letters IGNORECASE folds onto ASCII)."""
+    low = text.lower()
+    return "choice" in low or "option" in low or "选项" in text or not _FOLDS.isdisjoint(text)
+
+
 def _choice_lines(masked: str) -> tuple[int, int] | None:
     """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
     lines = []
@@ -250,7 +257,7 @@ def _choice_lines(masked: str) -> tuple[int, int] | None:
     for line in masked.split("\n"):
         lines.append((pos, pos + len(line), line))
         pos += len(line) + 1
-    head = _CHOICES_HEAD.search(masked)
+    head = _CHOICES_HEAD.search(masked) if _may_have_choices_head(masked) else None
     first_mark = _LINE_MARK["[A-Ha-h]"]
     if head:
         start = head.start()
@@ -287,6 +294,8 @@ def _choice_lines(masked: str) -> tuple[int, int] | None:
 
 def _inline_choices(masked: str) -> tuple[int, int] | None:
     """Inline options on one line: ``A. 16;B. 21;C. 32``, ``(A) 1 (B) 2``, ``A、1 B、2``."""
+    if "A" not in masked:  # every style opens with a capital A
+        return None
     for a, b_mark in _INLINE_MARKS:
         for m in a.finditer(masked):
             line_end = masked.find("\n", m.start())
@@ -455,6 +464,7 @@ def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_UNITS_PAREN = re.compile(r"[\(（]\s*units?\s*[:：]", re.I)
 _HINT_PAREN = re.compile(r"[\(（][^()（）\n]*[\)）]")
 _HINT_TAIL = re.compile(
     r"(?i)(?:,\s*|\s+)(?=(?:rounded to|round to|correct to|accurate to|to the nearest|"
@@ -470,7 +480,7 @@ def _split_hints(masked: str, s: int, e: int) -> list[tuple[int, int, bool]]:
     out: list[tuple[int, int, bool]] = []
     pos = s
     for m in _HINT_PAREN.finditer(masked, s, e):
-        if _is_hint(m.group()[1:]) or re.match(r"[\(（]\s*units?\s*[:：]", m.group(), re.I):
+        if _is_hint(m.group()[1:]) or _UNITS_PAREN.match(m.group()):
             if masked[pos : m.start()].strip():
                 out.append((*_trim(masked, pos, m.start()), False))
             out.append((m.start(), m.end(), True))
@@ -580,7 +590,8 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
     sentences: list[tuple[int, int]] = []
     pos = 0
     for line in masked_cut.split("\n"):
-        sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
+        if line and not line.isspace():  # (a cut-out block leaves many empty lines)
+            sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
         pos += len(line) + 1
     pieces: list[tuple[int, int, str]] = []
     for s, e in sentences:
