@@ -41,7 +41,6 @@ from .seeding import derive_seeds
 __all__ = ["DonorSwap"]
 
 _IEND = np.frombuffer(b"IEND\xaeB`\x82", dtype=np.uint8)
-_MODES = {1: "L", 2: "RGB", 3: "P", 4: "LA", 5: "RGBA"}
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]*\Z')  # json.dumps(s) == '"' + s + '"'
 _SLOTS = ("after", "before", "donor_key", "key")
 
@@ -85,10 +84,11 @@ class DonorSwap:
         chosen: np.ndarray,
         canon: list[str],
         run: Runner,
-    ) -> tuple[np.ndarray, pa.Array | None, list[str]] | None:
+    ) -> tuple[np.ndarray, pa.Array, list[str]] | None:
         """Swap what it can among the selected rows ``chosen``: ``(slots, images, records)``
         for the positions in ``chosen`` it handled, in order. None: nothing handled."""
-        from .kernel import png_headers
+        from .kernel import _PNG_MODE_CODES, png_headers
+        from .media import _PNG_MODES
 
         pool = self.pool
         headers = png_headers(table.column(self.column), chosen)
@@ -102,7 +102,7 @@ class DonorSwap:
         if not ok.any():
             return None
         seeds = derive_seeds(self.seed, keys, self.stream, self.epoch, 0)
-        draws, exact = first_integers(seeds, np.maximum(others, 1))
+        draws, exact = first_integers(seeds, np.where(ok, others, 1))
         ok &= exact
         ranks = draws + ((self_rank >= 0) & (draws >= self_rank))
         slots = np.flatnonzero(ok)
@@ -129,11 +129,12 @@ class DonorSwap:
             return None
         donor_keys = pool.keys_at(ranks[slots])
         metas: dict[tuple[int, int, int], str] = {}
+        names = {code: _PNG_MODES[(8, colour)] for colour, code in _PNG_MODE_CODES.items()}
 
         def meta(w: int, h: int, m: int) -> str:
             text = metas.get((w, h, m))
             if text is None:
-                text = metas[(w, h, m)] = dumps({"mode": _MODES[m], "size": [w, h]})
+                text = metas[(w, h, m)] = dumps({"mode": names[m], "size": [w, h]})
             return text
 
         records = []
