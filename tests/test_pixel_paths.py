@@ -57,7 +57,14 @@ def test_blur_stays_near_the_exact_gaussian(size, severity):
 
 def test_blur_scale_grows_with_sigma_and_exact_opts_out():
     assert [F.blur_scale(s) for s in (0.3, 2.3, 4.6, 6.7, 6.9, 9.1, 13.7, 27.4)] == [
-        1, 1, 1, 1, 2, 2, 4, 8
+        1,
+        1,
+        1,
+        1,
+        2,
+        2,
+        4,
+        8,
     ]
     arr = images(512)["photo"]
     auto, rec = hc.make("gaussian_blur", severity=5).apply_image(arr, key=0)
@@ -71,7 +78,9 @@ def test_blur_scale_grows_with_sigma_and_exact_opts_out():
 def test_reduced_blur_on_floats_matches_the_8bit_path():
     arr = images(256)["diagram"]
     eight, _ = hc.make("gaussian_blur", severity=5).apply_image(arr, key=0)
-    unit, rec = hc.make("gaussian_blur", severity=5).apply_image(arr.astype(np.float32) / 255, key=0)
+    unit, rec = hc.make("gaussian_blur", severity=5).apply_image(
+        arr.astype(np.float32) / 255, key=0
+    )
     assert rec["blur_scale"] == 2 and unit.dtype == np.float32
     assert np.abs(unit * 255 - eight).max() <= 1.5  # the 8-bit path rounds twice more
 
@@ -132,6 +141,20 @@ def test_png8_leaves_other_images_to_pillow():
     assert ImageRef(np.zeros((4, 4, 3), np.uint8)).png8() is None
     rotated, _ = F.to_pixels(ImageRef(others[3]), uint8=True)
     assert rotated.shape[:2] == (rgb.height, rgb.width)[::-1]
+
+
+def test_png8_finds_an_exif_chunk_after_the_pixels():
+    data = png_bytes(Image.fromarray(images(32)["photo"]))
+    body = b"Exif\x00\x00"
+    chunk = (
+        len(body).to_bytes(4, "big")
+        + b"eXIf"
+        + body
+        + zlib.crc32(b"eXIf" + body).to_bytes(4, "big")
+    )
+    late = data[:-12] + chunk + data[-12:]  # before IEND, after IDAT
+    assert ImageRef(data).png8() is not None
+    assert ImageRef(late).png8() is None
 
 
 def test_broken_png_still_raises_a_media_error():

@@ -149,14 +149,21 @@ def _rle(data: Any) -> bytes:
     return _deflate(data, zlib_ng.Z_RLE)
 
 
+@lru_cache(maxsize=64)
+def _sample_rows(height: int) -> np.ndarray:
+    """The rows :func:`incompressible` samples: 16 spread over the image (not the first)."""
+    picks = np.linspace(1, height - 1, num=min(16, height - 1)).astype(np.intp)
+    picks.flags.writeable = False
+    return picks
+
+
 def incompressible(pixels: np.ndarray) -> bool:
     """Whether deflate would gain little on these 8-bit pixels: 16 rows spread over the
     image, up-filtered and run-length deflated as ``rle`` would (about 3% of the image)."""
     height = pixels.shape[0]
     if height < 2:
         return False
-    picks = np.linspace(1, height - 1, num=min(16, height - 1)).astype(np.intp)
-    sample = _up_filtered(pixels, picks)
+    sample = _up_filtered(pixels, _sample_rows(height))
     return len(_rle(sample.data)) > _INCOMPRESSIBLE * sample.size
 
 
@@ -285,6 +292,20 @@ def _is_chw(shape: tuple[int, ...], layout: Layout) -> bool:
     return shape[0] in (1, 3, 4) and shape[2] not in (1, 3, 4)
 
 
+def _has_chunk(data: bytes, tag: bytes) -> bool:
+    """Whether a PNG holds a chunk ``tag``, found by walking the chunk headers (a few
+    dozen reads, where a byte search would scan the whole image)."""
+    at, end = 8, len(data)
+    while at + 8 <= end:
+        length, kind = struct.unpack_from(">I4s", data, at)
+        if kind == tag:
+            return True
+        if kind == b"IEND":
+            return False
+        at += 12 + length
+    return False
+
+
 class ImageRef:
     """A read-only view of one image value that keeps track of the form it came in."""
 
@@ -312,7 +333,7 @@ class ImageRef:
             if value.ndim == 3 and _is_chw(value.shape, layout):
                 self.chw = True
                 value = value.transpose(1, 2, 0)  # a view; HWC from here on
-            _array_mode(value)
+            self._mode = _array_mode(value)
         elif isinstance(value, (bytes, bytearray)):
             self.kind = "bytes"
             value = bytes(value)
@@ -366,7 +387,7 @@ class ImageRef:
         (other formats and modes, or an eXIf chunk, whose orientation Pillow's path
         applies)."""
         header = self._png_header if self.kind in ("bytes", "dict") else None
-        if header is None or header[1] not in ("L", "RGB") or b"eXIf" in self.data:
+        if header is None or header[1] not in ("L", "RGB") or _has_chunk(self.data, b"eXIf"):
             return None
         import cv2
 
@@ -399,7 +420,7 @@ class ImageRef:
         if self.kind == "pil":
             return str(self.value.mode)
         if self.kind == "array":
-            return _array_mode(self.value)
+            return self._mode
         header = self._png_header
         return header[1] if header else str(self._header.mode)
 

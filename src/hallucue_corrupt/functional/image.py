@@ -18,6 +18,7 @@ __all__ = [
     "MODE_AFTER",
     "Unit",
     "blank",
+    "blur_scale",
     "channel_means8",
     "contrast",
     "contrast8",
@@ -25,7 +26,6 @@ __all__ = [
     "desaturate8",
     "downsample",
     "from_uint8",
-    "blur_scale",
     "from_unit",
     "gaussian_blur",
     "gaussian_noise",
@@ -453,7 +453,9 @@ def desaturate8(arr8: np.ndarray, amount: float) -> np.ndarray:
         return arr8
     if amount >= 1.0:  # fully gray: OpenCV's fixed-point luma, copied to the three channels
         gray = cv2.cvtColor(np.ascontiguousarray(arr8), cv2.COLOR_RGB2GRAY)
-        return np.asarray(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
+        out = np.empty(arr8.shape, dtype=np.uint8)
+        cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB, dst=out)
+        return out
     luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
     matrix = np.float32(amount) * np.tile(luma, (3, 1)) + np.float32(1 - amount) * np.eye(
         3, dtype=np.float32
