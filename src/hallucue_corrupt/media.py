@@ -224,35 +224,26 @@ _COLOR_DTYPES = frozenset({"u1", "u2", "f2", "f4", "f8"})
 def _array_mode(array: np.ndarray) -> str:
     """The PIL mode of an HxW, HxWx1, HxWx3 or HxWx4 array (uint16 and float colour arrays
     report the 8-bit mode PIL would hold them in)."""
-    channels = array.shape[2] if array.ndim == 3 else 0
-    return _mode_of(array.dtype, array.ndim, channels, array.shape)
+    mode = _mode_of(array.dtype, array.ndim, array.shape[2] if array.ndim == 3 else 0)
+    if mode is None:
+        raise MediaError(
+            f"unsupported image array: shape {array.shape}, dtype {array.dtype}; "
+            f"accepted: {ACCEPTED_ARRAYS}"
+        )
+    return mode
 
 
 @lru_cache(maxsize=64)
-def _known_mode(dtype: np.dtype[Any], ndim: int, channels: int) -> str | None:
-    try:
-        return _mode_of(dtype, ndim, channels, ())
-    except MediaError:
-        return None
-
-
-def _mode_of(dtype: np.dtype[Any], ndim: int, channels: int, shape: tuple[int, ...]) -> str:
-    if shape:  # the per-call entry: answer from the cache of valid combinations
-        known = _known_mode(dtype, ndim, channels)
-        if known is not None:
-            return known
-    gray = ndim == 2 or (ndim == 3 and channels == 1)
+def _mode_of(dtype: np.dtype[Any], ndim: int, channels: int) -> str | None:
+    """The mode of arrays of this dtype, rank and channel count, or None (cached: every
+    ImageRef of an array asks)."""
     kind = dtype.kind
-    if gray:
+    if ndim == 2 or (ndim == 3 and channels == 1):
         mode = _GRAY_MODES.get(f"{kind}{dtype.itemsize}" if kind == "u" else kind)
-        mode = mode or _GRAY_MODES.get(kind)
-        if mode is not None:
-            return mode
-    elif ndim == 3 and channels in (3, 4) and f"{kind}{dtype.itemsize}" in _COLOR_DTYPES:
+        return mode or _GRAY_MODES.get(kind)
+    if ndim == 3 and channels in (3, 4) and f"{kind}{dtype.itemsize}" in _COLOR_DTYPES:
         return "RGB" if channels == 3 else "RGBA"
-    raise MediaError(
-        f"unsupported image array: shape {shape}, dtype {dtype}; accepted: {ACCEPTED_ARRAYS}"
-    )
+    return None
 
 
 def _to_uint8(array: np.ndarray) -> np.ndarray:
