@@ -189,3 +189,24 @@ def test_deflated_pngs_are_lossless_and_valid_zlib(encoding):
         length = int.from_bytes(data[idat_start - 8 : idat_start - 4], "big")
         raw = zlib.decompress(data[idat_start : idat_start + length])  # stdlib inflates it
         assert len(raw) == arr.shape[0] * (1 + arr.shape[1] * 3)
+
+
+def test_pixel_suite_times_the_png_writers(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "enc.json"
+    command = [sys.executable, "-m", "benchmarks", "pixels", "--sections", "encodings"]
+    command += ["--size", "48", "--repeats", "1", "--json", str(out)]
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(command, cwd=root, check=True, capture_output=True, timeout=300)
+    rows = {r["output"]: r["writers"] for r in json.loads(out.read_text())["encodings"]}
+    assert set(rows) == {"noise(noise)", "noise(diagram)", "blur(diagram)", "contrast(diagram)",
+                         "blur(noise)"}  # fmt: skip
+    for writers in rows.values():
+        assert {"stored (own)", "rle (own)", "Pillow 6 (datasets)"} <= set(writers)
+        assert all(cell["ms"] > 0 and cell["kb"] > 0 for cell in writers.values())
+    stored = rows["blur(diagram)"]["stored (own)"]["kb"]
+    assert rows["blur(diagram)"]["rle (own)"]["kb"] < stored / 3  # smooth output deflates

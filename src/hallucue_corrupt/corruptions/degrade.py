@@ -170,7 +170,7 @@ class BlurParams(SeverityParams):
     method: Literal["auto", "exact"] = Field(
         "auto",
         description="exact: the full Gaussian kernel; auto: for a std of 6.8 px or more, "
-        "blur at a reduced resolution (within 2-3 levels of exact, 5-20x faster).",
+        "blur at a reduced resolution (within 2-3 levels of exact, 4-70x faster).",
     )
 
 
