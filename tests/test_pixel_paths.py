@@ -199,7 +199,7 @@ def test_pixel_suite_times_the_png_writers(tmp_path):
 
     out = tmp_path / "enc.json"
     command = [sys.executable, "-m", "benchmarks", "pixels", "--sections", "encodings"]
-    command += ["--size", "48", "--repeats", "1", "--json", str(out)]
+    command += ["--size", "128", "--repeats", "1", "--json", str(out)]
     root = Path(__file__).resolve().parents[1]
     subprocess.run(command, cwd=root, check=True, capture_output=True, timeout=300)
     rows = {r["output"]: r["writers"] for r in json.loads(out.read_text())["encodings"]}
@@ -209,4 +209,4 @@ def test_pixel_suite_times_the_png_writers(tmp_path):
         assert {"stored (own)", "rle (own)", "Pillow 6 (datasets)"} <= set(writers)
         assert all(cell["ms"] > 0 and cell["kb"] > 0 for cell in writers.values())
     stored = rows["blur(diagram)"]["stored (own)"]["kb"]
-    assert rows["blur(diagram)"]["rle (own)"]["kb"] < stored / 3  # smooth output deflates
+    assert rows["blur(diagram)"]["rle (own)"]["kb"] < stored / 2  # smooth output deflates
