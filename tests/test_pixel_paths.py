@@ -101,14 +101,22 @@ def png_bytes(img: Image.Image, **save: object) -> bytes:
     return buf.getvalue()
 
 
+def png_chunk(tag: bytes, body: bytes) -> bytes:
+    return len(body).to_bytes(4, "big") + tag + body + zlib.crc32(tag + body).to_bytes(4, "big")
+
+
 def test_opencv_png_decode_gives_pillows_pixels():
     rgb = Image.fromarray(images(64)["photo"])
-    gamma = PngImagePlugin.PngInfo()
-    gamma.add_text("Comment", "gAMA-free text chunk")
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "a text chunk")
+    plain = png_bytes(rgb)
+    # colour chunks that a decoder could act on (gamma, sRGB, significant bits): neither does
+    gamma = png_chunk(b"gAMA", (45455).to_bytes(4, "big")) + png_chunk(b"sBIT", b"\x05\x06\x05")
     cases = {
-        "rgb": png_bytes(rgb),
+        "rgb": plain,
         "rgb-interlaced": png_bytes(rgb, optimize=False, interlace=1),
-        "rgb-text": png_bytes(rgb, pnginfo=gamma),
+        "rgb-text": png_bytes(rgb, pnginfo=text),
+        "rgb-gamma-sbit": plain[:33] + gamma + plain[33:],
         "rgb-level0": png_bytes(rgb, compress_level=0),
         "l": png_bytes(rgb.convert("L")),
         "rgb-transparency-key": png_bytes(rgb, transparency=(1, 2, 3)),
