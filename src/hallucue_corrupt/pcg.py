@@ -7,7 +7,9 @@ row, more than the rest of a donor swap. This module replays, over ``uint64`` ar
 numpy's ``SeedSequence`` (pool of four words), PCG64 seeding (``pcg64_set_seed``), one
 XSL-RR output and the buffered 32-bit Lemire bound of ``Generator.integers``. Where Lemire
 would reject and draw again (probability below ``n / 2**32``), :func:`first_integers`
-says so and the caller asks numpy itself. ``tests/test_pcg.py`` checks it against numpy.
+says so and the caller asks numpy itself. ``tests/test_kernel_paths.py`` checks it
+against numpy; the kernel checks each batch's first record against the row engine's, and
+a mismatch (a numpy that draws differently) sends the batch to the engine.
 """
 
 from __future__ import annotations
