@@ -14,6 +14,9 @@ Sections (ratios measured side by side in one run, medians of ``--repeats``):
            encodes (target <= 0.33x) and (b) a floor map that only decodes and re-encodes
            each image with the encoding the corruption's output gets (``png="auto"``
            resolved on the first row's output; target <= 1.3x).
+  encodings  (not in the default run) ms and KB of each PNG writer on 512 px outputs:
+           this library's stored, rle and huffman, Pillow at levels 1 (``zlib``) and 6
+           (what ``datasets`` uses), OpenCV at levels 1 and 0; medians of ``--repeats``.
 """
 
 from __future__ import annotations
@@ -262,6 +265,70 @@ def section_dataset(n: int, size: int, repeats: int, cache: Path) -> list[dict[s
     return rows
 
 
+#: The outputs the encodings section writes: (corruption, source image kind).
+ENCODED_OUTPUTS = [
+    ("gaussian_noise", "noise"),
+    ("gaussian_noise", "diagram"),
+    ("gaussian_blur", "diagram"),
+    ("contrast", "diagram"),
+    ("gaussian_blur", "noise"),
+]
+
+
+def encoders() -> dict[str, Callable[[np.ndarray], bytes]]:
+    """Every PNG writer the encodings section times, by column name."""
+    import cv2
+    from PIL import Image
+
+    def pil(level: int) -> Callable[[np.ndarray], bytes]:
+        def fn(a: np.ndarray) -> bytes:
+            buf = io.BytesIO()
+            Image.fromarray(a).save(buf, format="PNG", compress_level=level)
+            return buf.getvalue()
+
+        return fn
+
+    def opencv(level: int) -> Callable[[np.ndarray], bytes]:
+        def fn(a: np.ndarray) -> bytes:
+            bgr = cv2.cvtColor(a, cv2.COLOR_RGB2BGR)
+            return bytes(cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, level])[1])
+
+        return fn
+
+    own = {
+        f"{e} (own)": (lambda a, e=e: hc.media.encode_png(a, e))  # type: ignore[misc]
+        for e in ("stored", "rle", "huffman")
+    }
+    return {
+        **own,
+        "zlib (Pillow 1)": pil(1),
+        "Pillow 6 (datasets)": pil(6),
+        "OpenCV 1": opencv(1),
+        "OpenCV 0": opencv(0),
+    }
+
+
+def section_encodings(size: int, repeats: int) -> list[dict[str, Any]]:
+    """ms and KB of each writer on each output, timed round-robin."""
+    rows = []
+    writers = encoders()
+    for name, kind in ENCODED_OUTPUTS:
+        out, _ = corruption(name).apply_image(images(kind, size, 1)[0], key=0)
+        times: dict[str, list[float]] = {w: [] for w in writers}
+        for _ in range(max(repeats, 3)):
+            for w, fn in writers.items():
+                times[w].append(median_time(lambda fn=fn, out=out: fn(out), 1))
+        cells = {
+            w: {"ms": 1000 * statistics.median(t), "kb": len(writers[w](out)) / 1000}
+            for w, t in times.items()
+        }
+        label = f"{name.split('_')[-1]}({kind})"
+        rows.append({"output": label, "size": size, "writers": cells})
+        shown = ", ".join(f"{w} {c['ms']:.1f} ms/{c['kb']:.0f} KB" for w, c in cells.items())
+        print(f"png  {label:18s} {shown}", flush=True)
+    return rows
+
+
 def markdown(results: dict[str, Any], command: str) -> str:
     """The pixel tables of docs/performance.md."""
     lines = [
@@ -351,6 +418,28 @@ def markdown(results: dict[str, Any], command: str) -> str:
                 for r in results["dataset"]
             ],
         )
+    if "encodings" in results:
+        rows = results["encodings"]
+        writers = list(rows[0]["writers"])
+        lines += [
+            "",
+            "### PNG writers on corruption outputs",
+            "",
+            f"ms / KB to write one {rows[0]['size']} px output, median of "
+            f"{max(results['repeats'], 3)}; own = this library's writer.",
+            "",
+        ]
+        lines += table(
+            ["output", *writers],
+            [
+                [r["output"]]
+                + [
+                    f"{r['writers'][w]['ms']:.1f} ms / {r['writers'][w]['kb']:.0f} KB"
+                    for w in writers
+                ]
+                for r in rows
+            ],
+        )
     return "\n".join(lines)
 
 
@@ -379,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         results["ops"] = section_ops(sizes, args.repeats, args.count)
     if "dataset" in sections:
         results["dataset"] = section_dataset(args.n, args.size, args.repeats, cache)
+    if "encodings" in sections:
+        results["encodings"] = section_encodings(args.size, args.repeats)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     if args.write:

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import statistics
 import tempfile
 import threading
@@ -54,6 +55,8 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
     rows = []
     for name, target in TARGETS.items():
         t = statistics.median(times[name])
+        # each round's ratio (its run against that round's identity run): the spread
+        rounds = [a / b for a, b in zip(times[name], times["identity"], strict=True)]
         rows.append(
             {
                 "images": kind,
@@ -61,13 +64,15 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
                 "identity_s": identity,
                 "corrupt_s": t,
                 "ratio": t / identity,
+                "ratio_range": [min(rounds), max(rounds)],
                 "target": target,
                 "met": t / identity <= target,
             }
         )
         print(
             f"map  {kind:8s} {name:13s} {t:7.3f}s vs identity {identity:6.3f}s  ratio "
-            f"{t / identity:5.2f} (target <= {target})",
+            f"{t / identity:5.2f} (rounds {min(rounds):.2f}-{max(rounds):.2f}; "
+            f"target <= {target})",
             flush=True,
         )
     return rows
@@ -99,37 +104,58 @@ def _parquet(n: int, size: int, cache: Path, row_group: int = 64) -> Path:
 
 
 class _PeakMemory:
-    """Peak RssAnon (private memory) of each Ray corrupting actor, sampled from /proc."""
+    """Sampled from /proc every 50 ms while a run lasts: the peak RssAnon (private memory)
+    of each Ray corrupting actor, and the CPU time (user + system) used during the run by
+    this process and every Ray process (raylet, workers, actors; one that exits keeps its
+    last sample)."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, float] = {}
+        self._cpu_first: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
+        self._ticks = os.sysconf("SC_CLK_TCK")
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(last - self._cpu_first[pid] for pid, last in self._cpu_last.items())
+
+    def _sample(self, first: bool) -> None:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if int(pid) != os.getpid() and b"ray" not in cmd:
+                    continue
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / self._ticks
+                self._cpu_first.setdefault(int(pid), cpu if first else 0.0)
+                self._cpu_last[int(pid)] = cpu
+                if b"MapWorker" not in cmd:
+                    continue
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("RssAnon:"):
+                        mb = int(line.split()[1]) / 1024
+                        self.peaks[int(pid)] = max(self.peaks.get(int(pid), 0.0), mb)
+            except (OSError, IndexError, ValueError):
+                continue
+
     def _run(self) -> None:
         while not self._done.is_set():
-            for pid in os.listdir("/proc"):
-                if not pid.isdigit():
-                    continue
-                try:
-                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if b"MapWorker" not in cmd:
-                        continue
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("RssAnon:"):
-                            mb = int(line.split()[1]) / 1024
-                            self.peaks[int(pid)] = max(self.peaks.get(int(pid), 0.0), mb)
-                except OSError:
-                    continue
+            self._sample(first=False)
             time.sleep(0.05)
 
     def __enter__(self) -> _PeakMemory:
+        self._sample(first=True)
         self._thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._done.set()
         self._thread.join()
+        self._sample(first=False)
 
 
 def _ray_init() -> Any:
@@ -145,37 +171,103 @@ def _ray_init() -> Any:
     return ray
 
 
-def section_ray(sizes: list[int], size: int, cache: Path) -> list[dict[str, Any]]:
-    """Ray Data with 1 and 2 workers over each row count: time and actor memory."""
+_OPERATOR = re.compile(
+    r"^Operator \d+ (?P<name>[^:]+): .*? produced in (?P<wall>[\d.]+)(?P<unit>us|ms|s)\b"
+)
+_CPU = re.compile(r"^\* Remote cpu time: .*? (?P<total>[\d.]+)(?P<unit>us|ms|s) total")
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def ray_stages(stats: str) -> dict[str, dict[str, float]]:
+    """Per operator of a Ray Data stats report: the wall time in which it produced its
+    blocks and the CPU time of its tasks (or actor calls)."""
+    out: dict[str, dict[str, float]] = {}
+    name = None
+    for line in stats.splitlines():
+        if m := _OPERATOR.match(line.strip()):
+            name = m["name"].strip()
+            out[name] = {"wall_s": float(m["wall"]) * _UNITS[m["unit"]], "cpu_s": 0.0}
+        elif name is not None and (m := _CPU.match(line.strip())):
+            out[name]["cpu_s"] = float(m["total"]) * _UNITS[m["unit"]]
+    return out
+
+
+def _ray_run(path: Path, n: int, workers: int, cache: Path) -> dict[str, Any]:
+    """One Ray run, read to write: end-to-end time, the corrupting stage's time, the cores
+    busy on average (CPU time of the driver and every Ray process over the run), and the
+    actors' peak private memory."""
     from hallucue_corrupt import ray as hray
 
-    _ray_init()
     pipe = hc.Pipeline([hc.make("random_image"), hc.make("remove_text")], ratio=0.5)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp, _PeakMemory() as memory:
+        start = time.perf_counter()
+        ds = hray.corrupt(str(path), pipe, workers=workers, rows_per_block=1000, **COLUMNS)
+        summary = hray.write(ds, Path(tmp) / "out")
+        seconds = time.perf_counter() - start
+    assert summary["rows"] == n
+    stages = ray_stages(ds.stats())
+    corrupt = next((v for k, v in stages.items() if "_CorruptBatches" in k), {"wall_s": 0.0})
+    return {
+        "rows": n,
+        "workers": workers,
+        "seconds": seconds,
+        "stage_s": corrupt["wall_s"],
+        "cores_used": memory.cpu_seconds / seconds,
+        "rows_per_s": n / seconds,
+        "peak_anon_mb_per_worker": max(memory.peaks.values(), default=0.0),
+    }
+
+
+def section_ray(sizes: list[int], size: int, cache: Path, repeats: int) -> list[dict[str, Any]]:
+    """Ray Data with 1 and 2 workers over each row count, after one untimed warm-up run,
+    alternating (1, 2) ``repeats`` times: end-to-end and corrupting-stage times, their
+    ratios, cores used, actor memory."""
+    _ray_init()
     rows = []
     for n in sizes:
         path = _parquet(n, size, cache)
+        # one untimed run first: Ray's worker pool, the imports and the file's pages are
+        # then warm for both worker counts (else the first arm pays them alone)
+        _ray_run(path, n, 2, cache)
+        runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+        for _ in range(repeats):
+            for workers in (1, 2):
+                run = _ray_run(path, n, workers, cache)
+                runs[workers].append(run)
+                print(
+                    f"ray  {n:6d} rows  workers={workers}  {run['seconds']:6.1f}s end to end, "
+                    f"corrupting stage {run['stage_s']:6.1f}s, {run['cores_used']:.2f} cores "
+                    f"busy (driver + Ray), peak private memory per worker "
+                    f"{run['peak_anon_mb_per_worker']:6.1f} MB",
+                    flush=True,
+                )
+        ratios = [a["seconds"] / b["seconds"] for a, b in zip(runs[1], runs[2], strict=True)]
+        stage = [
+            a["stage_s"] / b["stage_s"] for a, b in zip(runs[1], runs[2], strict=True)
+            if b["stage_s"]
+        ]  # fmt: skip
         for workers in (1, 2):
-            with tempfile.TemporaryDirectory(dir=cache) as tmp, _PeakMemory() as memory:
-                start = time.perf_counter()
-                ds = hray.corrupt(str(path), pipe, workers=workers, rows_per_block=1000, **COLUMNS)
-                summary = hray.write(ds, Path(tmp) / "out")
-                seconds = time.perf_counter() - start
-            assert summary["rows"] == n
-            peak = max(memory.peaks.values(), default=0.0)
-            rows.append(
-                {
-                    "rows": n,
-                    "workers": workers,
-                    "seconds": seconds,
-                    "rows_per_s": n / seconds,
-                    "peak_anon_mb_per_worker": peak,
-                }
-            )
-            print(
-                f"ray  {n:6d} rows  workers={workers}  {seconds:6.1f}s  "
-                f"{n / seconds:7.0f} rows/s  peak private memory per worker {peak:6.1f} MB",
-                flush=True,
-            )
+            row = {
+                key: statistics.median(r[key] for r in runs[workers])
+                for key in ("seconds", "stage_s", "cores_used", "rows_per_s",
+                            "peak_anon_mb_per_worker")
+            }  # fmt: skip
+            row.update(rows=n, workers=workers, runs=repeats)
+            if workers == 2:
+                row.update(
+                    speedup=statistics.median(ratios),
+                    speedup_range=[min(ratios), max(ratios)],
+                    stage_speedup=statistics.median(stage) if stage else None,
+                    stage_speedup_range=[min(stage), max(stage)] if stage else None,
+                )
+            rows.append(row)
+        print(
+            f"ray  {n:6d} rows  2 vs 1 workers: end to end {statistics.median(ratios):.2f}x "
+            f"(range {min(ratios):.2f}-{max(ratios):.2f}, target >= 1.6), corrupting stage "
+            + (f"{statistics.median(stage):.2f}x (range {min(stage):.2f}-{max(stage):.2f})"
+               if stage else "n/a"),
+            flush=True,
+        )  # fmt: skip
     return rows
 
 
@@ -245,6 +337,13 @@ def section_identity(n: int, size: int, cache: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _speedup(row: dict[str, Any], key: str) -> str:
+    if row.get(key) is None:
+        return ""
+    low, high = row[f"{key}_range"]
+    return f"{row[key]:.2f}x ({low:.2f}-{high:.2f})"
+
+
 def markdown(results: dict[str, Any], command: str) -> str:
     m = results["machine"]
     lines = [
@@ -258,7 +357,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
     if "map" in results:
         lines += ["## corrupt_dataset vs an identity map", ""]
         lines += table(
-            ["images", "corruption", "identity s", "corrupt s", "ratio", "target", "met"],
+            ["images", "corruption", "identity s", "corrupt s", "ratio", "rounds", "target", "met"],
             [
                 [
                     r["images"],
@@ -266,6 +365,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
                     f"{r['identity_s']:.3f}",
                     f"{r['corrupt_s']:.3f}",
                     f"{r['ratio']:.2f}",
+                    "{:.2f}-{:.2f}".format(*r.get("ratio_range", [r["ratio"]] * 2)),
                     f"<= {r['target']}",
                     "yes" if r["met"] else "no",
                 ]
@@ -283,20 +383,30 @@ def markdown(results: dict[str, Any], command: str) -> str:
             "",
         ]
     if "ray" in results:
-        lines += ["## Ray Data (random_image + remove_text, ratio 0.5)", ""]
+        lines += [
+            "## Ray Data (random_image + remove_text, ratio 0.5)",
+            "",
+            "Medians of the runs, after one untimed warm-up run per row count; 1 and 2 "
+            "workers alternate. *End to end* is read to written "
+            "output (the target: 2 workers >= 1.6x 1 worker at 50k rows); *stage* is the "
+            "corrupting actors' operator alone (Ray Data stats); *cores* is the CPU time of "
+            "the driver and every Ray process (workers, actors, raylet) over the end-to-end "
+            "time: the cores the run kept busy on average.",
+            "",
+        ]
         lines += table(
-            ["rows", "workers", "seconds", "rows/s", "peak private MB per worker"],
+            ["rows", "workers", "runs", "end to end s", "stage s", "cores", "rows/s",
+             "peak private MB per worker", "2 vs 1: end to end", "2 vs 1: stage"],
             [
                 [
-                    r["rows"],
-                    r["workers"],
-                    f"{r['seconds']:.1f}",
-                    f"{r['rows_per_s']:.0f}",
-                    f"{r['peak_anon_mb_per_worker']:.1f}",
+                    r["rows"], r["workers"], r.get("runs", 1), f"{r['seconds']:.1f}",
+                    f"{r.get('stage_s', 0.0):.1f}", f"{r.get('cores_used', 0.0):.2f}",
+                    f"{r['rows_per_s']:.0f}", f"{r['peak_anon_mb_per_worker']:.1f}",
+                    _speedup(r, "speedup"), _speedup(r, "stage_speedup"),
                 ]
                 for r in results["ray"]
             ],
-        )
+        )  # fmt: skip
         lines.append("")
     if "identity" in results:
         lines += ["## Byte identity per id against corrupt_dataset (num_proc 1)", ""]
@@ -325,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--select-keys", type=int, default=1_000_000)
     parser.add_argument("--ray-rows", default="5000,50000", help="row counts for the ray section")
     parser.add_argument("--ray-size", type=int, default=64, help="image side for ray/identity")
+    parser.add_argument("--ray-repeats", type=int, default=3, help="(1, 2)-worker pairs run")
     parser.add_argument("--identity-rows", type=int, default=1000)
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "hallucue-bench"))
     parser.add_argument("--json", help="write the results as JSON here")
@@ -347,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         results["select"] = section_select(args.select_keys)
     if "ray" in sections:
         sizes = [int(x) for x in args.ray_rows.split(",")]
-        results["ray"] = section_ray(sizes, args.ray_size, cache)
+        results["ray"] = section_ray(sizes, args.ray_size, cache, args.ray_repeats)
     if "identity" in sections:
         results["identity"] = section_identity(args.identity_rows, args.ray_size, cache)
     if args.json:

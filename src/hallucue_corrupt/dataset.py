@@ -222,7 +222,8 @@ def corrupt_dataset(
     )
     out = out.with_format(dataset.format["type"], **dataset.format["format_kwargs"])
     out = restore_images(out, dataset.features, image_column)
-    records = out[record_column]
+    # the record strings in one pass over Arrow (a lazy column formats row by row)
+    records = out.with_format("arrow")[record_column].to_pylist()
     if log_path is not None:
         write_jsonl(records, log_path)
     warn_emptied(records)

@@ -10,14 +10,13 @@ a record, with every random decision taken from it.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._version import __version__
 from .base import Context, Corruption, ReplayError
 from .compose import Composite
-from .fields import FieldError, count_images, count_text_placeholders
+from .fields import FieldError, count_images, count_text_placeholders, without_addresses
 from .media import Kind
 from .pool import Pool
 from .seeding import canonical_key, make_rng, uniform
@@ -31,7 +30,6 @@ __all__ = ["RowState", "replay_row", "run_row", "streams"]
 T = TypeVar("T")
 
 #: `` at 0x7f...`` in an object's repr: it differs between runs, so error texts drop it.
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @dataclasses.dataclass
@@ -73,7 +71,7 @@ class RowState:
     def error(self, where: str, exc: Exception) -> FieldError:
         """``exc`` as a :class:`FieldError` naming the sample and the field (without memory
         addresses, so a record's error text is the same in every run)."""
-        return FieldError(f"sample {self.sample!r}, field {where!r}: {_ADDRESS.sub('', str(exc))}")
+        return FieldError(f"sample {self.sample!r}, field {where!r}: {without_addresses(str(exc))}")
 
     def guard(self, fn: Callable[[], T]) -> T:
         """Run ``fn``; a structural :class:`FieldError` gains the sample key."""

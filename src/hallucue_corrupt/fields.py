@@ -9,6 +9,7 @@ the text of ``user`` messages only; system prompts and image parts stay as they 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,9 +22,19 @@ __all__ = [
     "image_items",
     "map_texts",
     "strip_placeholders",
+    "without_addresses",
 ]
 
 TEXT_ROLES = ("user",)
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def without_addresses(text: str) -> str:
+    """``text`` without memory addresses (``<_io.BytesIO object at 0x…>``), so an error or
+    reason recorded from an exception is the same text in every run."""
+    return _ADDRESS.sub("", text)
 
 
 class FieldError(ValueError):

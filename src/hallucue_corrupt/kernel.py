@@ -6,11 +6,17 @@ so their outputs agree byte for byte per sample key. The kernel
 
 - selects in one vectorised pass over the batch's keys (:meth:`Selection.mask`);
 - builds the records of unselected rows from one template, without running the engine;
-- reads only the corrupted columns of the selected rows out of Arrow, and runs each of
-  them through :func:`hallucue_corrupt.engine.run_row`, the reference semantics (an
-  encoded image stays encoded: a blank is cached bytes, a donor its bytes);
-- passes every other column through untouched (zero-copy), and writes the changed rows
-  back with one ``take``.
+- has two byte-level paths: a pipeline of header-only corruptions (``blank_image``) runs
+  one row per (size, mode) read from the PNG headers and copies its result; a lone
+  ``random_image`` draws, checks and copies every donor of the batch in Arrow
+  (:class:`hallucue_corrupt.donors.DonorSwap`, whose docstring gives the rule for which
+  batches and rows take it);
+- runs every other selected row (and every row those paths leave) through
+  :func:`hallucue_corrupt.engine.run_row`, the reference semantics, reading only the
+  corrupted columns out of Arrow (an encoded image stays encoded: a blank is cached bytes,
+  a donor its bytes); both paths give the bytes and records this engine gives;
+- passes every other column through untouched (zero-copy: a text-only pipeline never
+  reads the image column), and writes the changed rows back with one ``take``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from typing import Any, cast
 import numpy as np
 import pyarrow as pa
 
+from .binary import binary_buffers
 from .binding import RunBinding
+from .donors import DonorSwap
 from .engine import _record
 from .fields import FieldError
 from .records import dumps
@@ -72,6 +80,7 @@ class BatchKernel:
         always = dataclasses.replace(binding.selection, ratio=1.0)
         self._selected = dataclasses.replace(binding, selection=always)
         self._header_column = self._header_only_column()
+        self._swap = None if self._header_column is not None else DonorSwap.of(binding)
 
     @property
     def columns(self) -> list[str]:
@@ -114,12 +123,15 @@ class BatchKernel:
         if chosen.size:
             changed: dict[str, list[Any]] = {c: [None] * chosen.size for c in self.touched}
             rest = np.arange(chosen.size)
+            fast: dict[str, tuple[np.ndarray, pa.Array]] = {}
             if self._header_column is not None:
                 rest = self._by_header(table, chosen, canon, changed, records)
+            elif self._swap is not None:
+                rest = self._by_donor(table, chosen, canon, records, fast)
             if rest.size:
                 self._by_row(table, chosen, rest, key_values, changed, records, keep)
             for c in self.touched:
-                new_columns[c] = _scatter(table.column(c), chosen, changed[c])
+                new_columns[c] = _scatter(table.column(c), chosen, changed[c], fast.get(c))
         out = table
         for c, array in new_columns.items():
             out = out.set_column(out.column_names.index(c), out.schema.field(c), array)
@@ -169,6 +181,29 @@ class BatchKernel:
             records[i] = dumps(record)
             if record.get("skipped"):
                 keep[i] = False
+
+    def _by_donor(
+        self,
+        table: pa.Table,
+        chosen: np.ndarray,
+        canon: list[str],
+        records: list[str | None],
+        fast: dict[str, tuple[np.ndarray, pa.Array]],
+    ) -> np.ndarray:
+        """A lone ``random_image``: the rows :class:`~hallucue_corrupt.donors.DonorSwap`
+        swaps in bulk (their new images kept as Arrow in ``fast``); returns the positions
+        in ``chosen`` left to the row engine."""
+        assert self._swap is not None
+        done = self._swap(table, chosen, canon, self._run)
+        if done is None:
+            return np.arange(chosen.size)
+        slots, images, texts = done
+        for i, text in zip(chosen[slots].tolist(), texts, strict=True):
+            records[i] = text
+        fast[self._swap.column] = (slots, images)
+        rest = np.ones(chosen.size, dtype=bool)
+        rest[slots] = False
+        return np.flatnonzero(rest)
 
     def _by_header(
         self,
@@ -239,29 +274,33 @@ def png_headers(
     column: pa.ChunkedArray | pa.Array, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """(width, height, mode code, ok) of the 8-bit PNGs at ``rows`` of an image column
-    (``{bytes, path}`` structs), read from the IHDR chunk over the binary buffer without
-    copying any image out of Arrow; ``ok`` is False where the bytes are missing, not such
-    a PNG, or over PIL's decompression-bomb limit (the row engine handles those). None
-    when the column is not a struct of bytes."""
+    (``{bytes, path}`` structs), read from the IHDR chunk over the binary buffers, chunk by
+    chunk, without copying any image out of Arrow; ``ok`` is False where the bytes are
+    missing, not such a PNG, or over PIL's decompression-bomb limit (the row engine
+    handles those). None when the column is not a struct of bytes."""
     from PIL import Image
 
-    array = _one_array(column)
-    kind = array.type
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    kind = column.type
     if not pa.types.is_struct(kind) or kind.get_field_index("bytes") < 0:
         return None
-    data_array = array.flatten()[kind.get_field_index("bytes")]
-    if not (pa.types.is_binary(data_array.type) or pa.types.is_large_binary(data_array.type)):
+    data_type = kind.field("bytes").type
+    if not (pa.types.is_binary(data_type) or pa.types.is_large_binary(data_type)):
         return None
-    buffers = data_array.buffers()
-    offset_type = np.int64 if pa.types.is_large_binary(data_array.type) else np.int32
-    start = data_array.offset
-    offsets = np.frombuffer(buffers[1], dtype=offset_type)[start : start + len(data_array) + 1]
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.empty(0)
-    valid = data_array.is_valid().to_numpy(zero_copy_only=False)[rows]
-    begin = offsets[rows].astype(np.int64)
-    ok = valid & (offsets[rows + 1] - begin >= 29)
     head = np.zeros((rows.size, 26), dtype=np.uint8)
-    head[ok] = data[begin[ok, None] + np.arange(26)]
+    ok = np.zeros(rows.size, dtype=bool)
+    where = 0
+    for chunk in chunks:
+        inside = np.flatnonzero((rows >= where) & (rows < where + len(chunk)))
+        where += len(chunk)
+        if inside.size:
+            offsets, data, valid = binary_buffers(chunk.flatten()[kind.get_field_index("bytes")])
+            local = rows[inside] - (where - len(chunk))
+            begin = offsets[local].astype(np.int64)
+            good = valid[local] & (offsets[local + 1] - begin >= 29)
+            part = np.zeros((inside.size, 26), dtype=np.uint8)
+            part[good] = data[begin[good, None] + np.arange(26)]
+            head[inside], ok[inside] = part, good
     ok &= (head[:, :8] == _PNG_HEAD).all(axis=1) & (head[:, 12:16] == _IHDR).all(axis=1)
     be = head.astype(np.uint64)
     width = (be[:, 16] << 24) | (be[:, 17] << 16) | (be[:, 18] << 8) | be[:, 19]
@@ -350,13 +389,34 @@ class _Unselected:
     entries: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-def _scatter(column: pa.ChunkedArray, rows: np.ndarray, values: list[Any]) -> pa.Array:
+def _scatter(
+    column: pa.ChunkedArray,
+    rows: np.ndarray,
+    values: list[Any],
+    fast: tuple[np.ndarray, pa.Array] | None = None,
+) -> pa.Array:
     """``column`` with ``values`` at positions ``rows``: one ``take`` over the old and new
-    values, so unchanged rows are copied as Arrow buffers, never as Python objects."""
-    new = to_arrow(values, column.type)
-    if rows.size == len(column):
-        return new
-    old = _one_array(column)
-    order = np.arange(len(column), dtype=np.int64)
-    order[rows] = len(column) + np.arange(rows.size, dtype=np.int64)
-    return pa.concat_arrays([old, new]).take(pa.array(order))
+    values, so unchanged rows are copied as Arrow buffers, never as Python objects.
+    ``fast`` = (slots, array): the values at ``rows[slots]`` given as Arrow already (their
+    entries in ``values`` are ignored)."""
+    n = len(column)
+    if fast is None:
+        new = to_arrow(values, column.type)
+        if rows.size == n:
+            return new
+        pieces, order_rows = [new], [rows]
+    else:
+        slots, arrow = fast
+        others = np.ones(rows.size, dtype=bool)
+        others[slots] = False
+        rest = np.flatnonzero(others)
+        if rest.size == 0 and rows.size == n:
+            return arrow
+        pieces = [arrow, to_arrow([values[s] for s in rest.tolist()], column.type)]
+        order_rows = [rows[slots], rows[rest]]
+    order = np.arange(n, dtype=np.int64)
+    start = n
+    for where, piece in zip(order_rows, pieces, strict=True):
+        order[where] = start + np.arange(len(piece), dtype=np.int64)
+        start += len(piece)
+    return pa.concat_arrays([_one_array(column), *pieces]).take(pa.array(order))

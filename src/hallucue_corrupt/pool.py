@@ -56,9 +56,34 @@ class Pool:
         i = bisect.bisect_left(self._sorted, canon)
         return i if i < self._size and self._sorted[i] == canon else None
 
+    def ranks_of(self, keys: Sequence[str]) -> np.ndarray:
+        """:meth:`rank_of` of many canonical keys as an ``int64`` array, -1 where a key is
+        not in the pool."""
+        if self._sorted is None or any(k.endswith("\x00") for k in keys):
+            # one by one: numpy strings drop trailing NULs, so those keys would not compare
+            return np.array([-1 if (r := self.rank_of(k)) is None else r for k in keys], np.int64)
+        wanted = np.array(keys, dtype=str) if len(keys) else np.zeros(0, dtype=str)
+        ranks = np.searchsorted(self._sorted, wanted).astype(np.int64)
+        inside = ranks < self._size
+        found = np.zeros(len(keys), dtype=bool)
+        found[inside] = self._sorted[ranks[inside]] == wanted[inside]
+        return np.where(found, ranks, -1)
+
+    def keys_at(self, ranks: np.ndarray) -> list[str]:
+        """:meth:`key_at` of many ranks."""
+        if self._sorted is None:
+            return [str(r) for r in ranks.tolist()]
+        return [str(k) for k in self._sorted[ranks].tolist()]
+
     def image_at(self, rank: int) -> ImageValue | list[ImageValue] | None:
         """The image value (or list of them) of the ``rank``-th row."""
         raise NotImplementedError
+
+    def image_bytes_at(self, ranks: np.ndarray) -> Any:
+        """The encoded bytes of the images of many ranks as one Arrow binary array (null
+        where a row has no bytes), without a Python object per image; None when this pool
+        cannot (the batch kernel then reads donors one by one)."""
+        return None
 
 
 class ListPool(Pool):
@@ -100,14 +125,30 @@ class DatasetPool(Pool):
         self._rows: np.ndarray | None = None
         self._last: tuple[int, Any] = (-1, None)
 
+    def _open(self) -> None:
+        column = self._dataset.data.column(self._column)
+        self._values = column.chunks
+        self._starts = np.cumsum([0] + [len(c) for c in column.chunks[:-1]]).tolist()
+        indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
+        if indices is not None:
+            self._rows = indices.column(0).to_numpy()
+
+    def image_bytes_at(self, ranks: np.ndarray) -> Any:
+        from .binary import gather_binary
+
+        if self._values is None:
+            self._open()
+        if not self._values or not _is_image_type(self._values[0].type):
+            return None
+        positions = ranks if self._order is None else self._order[ranks]
+        rows = np.asarray(positions if self._rows is None else self._rows[positions], np.int64)
+        index = self._values[0].type.get_field_index("bytes")
+        chunks = [c.flatten()[index] for c in self._values]
+        return gather_binary(chunks, np.asarray(self._starts, np.int64), rows, chunks[0].type)
+
     def image_at(self, rank: int) -> Any:
         if self._values is None:
-            column = self._dataset.data.column(self._column)
-            self._values = column.chunks
-            self._starts = np.cumsum([0] + [len(c) for c in column.chunks[:-1]]).tolist()
-            indices = getattr(self._dataset, "_indices", None)  # a shuffled or selected view
-            if indices is not None:
-                self._rows = indices.column(0).to_numpy()
+            self._open()
         if self._last[0] == rank:  # a donor is read to draw it, then to copy it
             return self._last[1]
         position = self.position(rank)
@@ -119,6 +160,16 @@ class DatasetPool(Pool):
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_values": None, "_rows": None, "_last": (-1, None)}
+
+
+def _is_image_type(kind: Any) -> bool:
+    """Whether an Arrow type is an image struct with a binary ``bytes`` field."""
+    import pyarrow as pa
+
+    if not pa.types.is_struct(kind) or kind.get_field_index("bytes") < 0:
+        return False
+    data = kind.field("bytes").type
+    return bool(pa.types.is_binary(data) or pa.types.is_large_binary(data))
 
 
 def parquet_files(paths: str | Path | Sequence[str | Path]) -> list[str]:

@@ -74,6 +74,8 @@ def count_emptied(records: Iterable[str | Mapping[str, Any] | None]) -> int:
     for record in records:
         if record is None or record == "":
             continue
+        if isinstance(record, str) and '"emptied"' not in record:
+            continue  # the flag is a key of an entry: no key, no flag (no JSON parse)
         entries = loads(record).get("corruptions", [])
         total += any(e.get("emptied") for e in entries)
     return total

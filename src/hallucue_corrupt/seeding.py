@@ -69,11 +69,11 @@ def canonical_keys(keys: Any) -> list[str]:
     return [canonical_key(k) for k in items]
 
 
-def derive_seeds(seed: int, keys: Any, name: str, epoch: int = 0) -> np.ndarray:
+def derive_seeds(seed: int, keys: Any, name: str, epoch: int = 0, *extra: Any) -> np.ndarray:
     """:func:`derive_seed` of many keys (a list, range or pyarrow array) as a ``uint64``
     array: the same values, with the parts shared by every key built once."""
     head = f"{int(seed)}\x1f".encode()
-    tail = f"\x1f{name}\x1f{int(epoch)}".encode()
+    tail = "\x1f".join(["", name, str(int(epoch)), *(canonical_key(x) for x in extra)]).encode()
     blake = hashlib.blake2b
     digests = b"".join(
         [

@@ -4,7 +4,7 @@ the image (MathVerse vision-only)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import Field
@@ -104,20 +104,25 @@ def render_panel(
     return canvas
 
 
-def missing_input(images: list[ImageRef], text: Any) -> str | None:
-    """Why text cannot be drawn into the image of a sample, or None when it can."""
+class Moved(NamedTuple):
+    """What a text corruption takes out of a sample's text to draw into its image."""
+
+    reason: str | None  #: why nothing can move (no image, no text, nothing removed), or None
+    text: Any  #: the text (a string or messages) after the corruption
+    infos: list[dict[str, Any]]  #: the record fields of each text it edited
+    pieces: list[str]  #: the removed pieces, in order
+
+
+def move_out(
+    corruption: TextCorruption, images: list[ImageRef], text: Any, ctx: Context, nothing: str
+) -> Moved:
+    """Apply ``corruption`` to each text of the sample and collect what it removed, the
+    shared first step of drawing text into the image; ``nothing`` is the reason given
+    when it removes nothing."""
     if not images:
-        return "no image to draw into"
+        return Moved("no image to draw into", text, [], [])
     if text is None:
-        return "no text"
-    return None
-
-
-def edit_texts(
-    corruption: TextCorruption, text: Any, ctx: Context
-) -> tuple[Any, list[dict[str, Any]]]:
-    """``text`` (a string or messages) with ``corruption`` applied to each of its texts,
-    and the record fields of each application."""
+        return Moved("no text", text, [], [])
     infos: list[dict[str, Any]] = []
 
     def one(value: str, where: str, slot: int) -> str:
@@ -125,7 +130,9 @@ def edit_texts(
         infos.append(info)
         return new
 
-    return map_texts(text, "text", one), infos
+    new_text = map_texts(text, "text", one)
+    pieces = [r for info in infos for r in info.get("removed", [])]
+    return Moved(None if pieces else nothing, new_text, infos, pieces)
 
 
 @register("render_text_to_image")
@@ -141,16 +148,12 @@ class RenderTextToImage(SampleCorruption):
     def transform(
         self, images: list[ImageRef], text: Any, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[list[Any], Any, dict[str, Any]]:
-        reason = missing_input(images, text)
-        if reason:
-            return images, text, {"applied": False, "reason": reason}
         strip = RemoveText(keep_choices=self.params.keep_choices_in_text)
-        new_text, infos = edit_texts(strip, text, ctx)
-        moved = [r for info in infos for r in info.get("removed", [])]
-        if not moved:
-            return images, text, {"applied": False, "reason": "no question text to draw"}
+        moved = move_out(strip, images, text, ctx, "no question text to draw")
+        if moved.reason:
+            return images, text, {"applied": False, "reason": moved.reason}
         rendered = render_panel(
-            images[0].pil(), " ".join(moved), self.params.font_size, self.params.position
+            images[0].pil(), " ".join(moved.pieces), self.params.font_size, self.params.position
         )
-        info = {"rendered": moved, "size_after": list(rendered.size), "intensity": 1.0}
-        return [rendered, *images[1:]], new_text, info
+        info = {"rendered": moved.pieces, "size_after": list(rendered.size), "intensity": 1.0}
+        return [rendered, *images[1:]], moved.text, info

@@ -37,8 +37,17 @@ FillName = Literal["black", "white", "gray", "mean"]
 
 
 def level(levels: tuple[float, ...], severity: float) -> float:
-    """The parameter at ``severity`` (1-5), linear between the integer levels."""
-    return float(np.interp(severity, np.arange(1, len(levels) + 1), levels))
+    """The parameter at ``severity`` (1-5), linear between the integer levels (NumPy's
+    ``interp`` formula in plain floats: the same value, a tenth of the call cost)."""
+    if severity <= 1:
+        return float(levels[0])
+    if severity >= len(levels):
+        return float(levels[-1])
+    j = int(severity) - 1
+    lo, hi = float(levels[j]), float(levels[j + 1])
+    if severity == j + 1:
+        return lo
+    return (hi - lo) * (severity - (j + 1)) + lo
 
 
 def unit_fill(fill: FillName, unit: np.ndarray) -> np.ndarray:
@@ -158,6 +167,11 @@ class GaussianNoise(GradedImageCorruption):
 
 class BlurParams(SeverityParams):
     sigma: float | None = Field(None, gt=0, le=100, description="Blur std in pixels at 224 px.")
+    method: Literal["auto", "exact"] = Field(
+        "auto",
+        description="exact: the full Gaussian kernel; auto: for a std of 6.8 px or more, "
+        "blur at a reduced resolution (within 2-3 levels of exact, 4-70x faster).",
+    )
 
 
 @register("gaussian_blur")
@@ -172,7 +186,9 @@ class GaussianBlur(GradedImageCorruption):
         self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         sigma_px = max(0.3, value * min(unit.shape[:2]) / 224)
-        return F.gaussian_blur(unit, sigma_px), {"sigma_px": round(sigma_px, 4)}
+        scale = F.blur_scale(sigma_px) if self.params.method == "auto" else 1
+        out = F.gaussian_blur(unit, sigma_px, scale)
+        return out, {"sigma_px": round(sigma_px, 4), "blur_scale": scale}
 
     degrade8 = degrade  # OpenCV blurs uint8 in fixed point, bit-exact
 

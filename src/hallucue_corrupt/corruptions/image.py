@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from ..base import Context, ImageCorruption, Params
+from ..fields import without_addresses
 from ..functional import image as F
 from ..media import ImageRef, ImageValue, donor_problem
 from ..pool import Pool, as_pool
@@ -109,7 +110,8 @@ class RandomImage(ImageCorruption):
                 if rejected:
                     drawn["donor_rejected"] = rejected
                 return drawn
-            rejected.append({"key": pool.key_at(rank), "item": donor_item, "reason": problem})
+            reason = without_addresses(problem)  # the same record in every run
+            rejected.append({"key": pool.key_at(rank), "item": donor_item, "reason": reason})
         tried = ", ".join(f"{r['key']!r} ({r['reason']})" for r in rejected)
         raise ValueError(
             f"random_image found no usable donor in {self.params.max_tries} draws: {tried}"

@@ -30,7 +30,7 @@ from ..base import Context, SampleCorruption
 from ..functional import parse as P
 from ..media import ImageRef
 from ..registry import register
-from .crossmodal import _font, _wrap, edit_texts, missing_input, render_panel
+from .crossmodal import _font, _wrap, move_out, render_panel
 from .text import ParsedCorruption, RemoveNumericConditions, TemplateParams
 
 __all__ = ["TextLite", "VisionDominant", "describes_diagram"]
@@ -185,31 +185,26 @@ class VisionDominant(SampleCorruption):
     def transform(
         self, images: list[ImageRef], text: Any, drawn: Mapping[str, Any], ctx: Context
     ) -> tuple[list[Any], Any, dict[str, Any]]:
-        reason = missing_input(images, text)
-        if reason:
-            return images, text, {"applied": False, "reason": reason}
         strip = RemoveNumericConditions(extra_patterns=self.params.extra_patterns)
-        new_text, infos = edit_texts(strip, text, ctx)
-        moved = [r for info in infos for r in info.get("removed", [])]
+        moved = move_out(strip, images, text, ctx, "no numeric condition found")
+        if moved.reason:
+            return images, text, {"applied": False, "reason": moved.reason}
         spans: dict[str, dict[str, list[str]]] = {"kept": {}, "removed": {}}
-        for entry in infos:
+        for entry in moved.infos:
             for side, texts in entry.get("spans", {}).items():
                 for role, items in texts.items():
                     spans[side].setdefault(role, []).extend(items)
-        if not moved:
-            return images, text, {"applied": False, "reason": "no numeric condition found"}
-        image = images[0].pil()
-        rendered, placement = self._draw(image, moved)
+        rendered, placement = self._draw(images[0].pil(), moved.pieces)
         info: dict[str, Any] = {
-            "moved": moved,
+            "moved": moved.pieces,
             "spans": spans,
             **placement,
             "size_after": list(rendered.size),
             "intensity": 1.0,
         }
-        if any(i.get("emptied") for i in infos):
+        if any(i.get("emptied") for i in moved.infos):
             info["emptied"] = True
-        return [rendered, *images[1:]], new_text, info
+        return [rendered, *images[1:]], moved.text, info
 
     def _draw(self, image: Image.Image, moved: list[str]) -> tuple[Image.Image, dict[str, Any]]:
         base = image.convert("RGB")

@@ -151,22 +151,29 @@ def _mark(letter: str) -> str:
     return _MARK.format(L=letter)
 
 
+_BRACE = re.compile(r"[{}]")
+
+
 def _masked(text: str) -> str:
     """``text`` with LaTeX spans and brace groups blanked (same length): no cut inside."""
-    out = _MATH.sub(lambda m: "\0" * len(m.group()), text)
-    chars = list(out)
+    out = _MATH.sub(lambda m: "\0" * len(m.group()), text) if "$" in text or "\\" in text else text
+    if "{" not in out:
+        return out
+    pieces = []
     depth = 0
-    start = 0
-    for i, ch in enumerate(out):
-        if ch == "{":
+    start = done = 0
+    for m in _BRACE.finditer(out):  # only the braces, not every character
+        i = m.start()
+        if m.group() == "{":
             if depth == 0:
                 start = i
             depth += 1
-        elif ch == "}" and depth:
+        elif depth:
             depth -= 1
             if depth == 0:
-                chars[start : i + 1] = "\0" * (i + 1 - start)
-    return "".join(chars)
+                pieces += [out[done:start], "\0" * (i + 1 - start)]
+                done = i + 1
+    return "".join([*pieces, out[done:]])
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,17 @@ class Parse:
 # ---------------------------------------------------------------- choices
 
 
+#: a line opening with an option marker of one letter (or of any letter A-H)
+_LINE_MARK = {L: re.compile(r"^[ \t]*" + _mark(L)) for L in ["[A-Ha-h]", *"ABCDEFGH"]}
+
+
+def _may_have_choices_head(text: str) -> bool:
+    """False when ``_CHOICES_HEAD`` cannot match: it needs one of these words (or one of
+    the letters IGNORECASE folds onto ASCII)."""
+    low = text.lower()
+    return "choice" in low or "option" in low or "选项" in text or not _FOLDS.isdisjoint(text)
+
+
 def _choice_lines(masked: str) -> tuple[int, int] | None:
     """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
     lines = []
@@ -239,8 +257,8 @@ def _choice_lines(masked: str) -> tuple[int, int] | None:
     for line in masked.split("\n"):
         lines.append((pos, pos + len(line), line))
         pos += len(line) + 1
-    head = _CHOICES_HEAD.search(masked)
-    first_mark = re.compile(r"^[ \t]*" + _mark("[A-Ha-h]"))
+    head = _CHOICES_HEAD.search(masked) if _may_have_choices_head(masked) else None
+    first_mark = _LINE_MARK["[A-Ha-h]"]
     if head:
         start = head.start()
         # the block runs from the head line through the following option lines
@@ -259,12 +277,12 @@ def _choice_lines(masked: str) -> tuple[int, int] | None:
         return start, end
     # consecutive lines opening with A, B, C...
     for k, (a, _b, line) in enumerate(lines):
-        if re.match(r"^[ \t]*" + _mark("A"), line):
+        if _LINE_MARK["A"].match(line):
             letters = "ABCDEFGH"
             n = 0
             end = a
             for _a2, b2, line2 in lines[k:]:
-                if n < len(letters) and re.match(r"^[ \t]*" + _mark(letters[n]), line2):
+                if n < len(letters) and _LINE_MARK[letters[n]].match(line2):
                     n += 1
                     end = b2
                 else:
@@ -276,21 +294,28 @@ def _choice_lines(masked: str) -> tuple[int, int] | None:
 
 def _inline_choices(masked: str) -> tuple[int, int] | None:
     """Inline options on one line: ``A. 16;B. 21;C. 32``, ``(A) 1 (B) 2``, ``A、1 B、2``."""
-    for style, before in (
-        (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
-        (r"{L}\s*[.．、:：]", r"(?:^|(?<=[\s;；,，]))"),
-    ):
-        a = re.compile(before + style.format(L="A") + r"\s*(?=\S)")
+    if "A" not in masked:  # every style opens with a capital A
+        return None
+    for a, b_mark in _INLINE_MARKS:
         for m in a.finditer(masked):
             line_end = masked.find("\n", m.start())
             line_end = len(masked) if line_end < 0 else line_end
             rest = masked[m.end() : line_end]
-            b = re.search(before + style.format(L="B") + r"\s*(?=\S)", rest)
+            b = b_mark.search(rest)
             if b is None:
                 continue
             # the options run to the end of the line, minus a trailing instruction
             return m.start(), line_end
     return None
+
+
+_INLINE_MARKS = [
+    tuple(re.compile(before + style.format(L=letter) + r"\s*(?=\S)") for letter in "AB")
+    for style, before in (
+        (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
+        (r"{L}\s*[.．、:：]", r"(?:^|(?<=[\s;；,，]))"),
+    )
+]
 
 
 def _listed_choices(text: str, choices: Sequence[str]) -> tuple[int, int] | None:
@@ -311,33 +336,82 @@ def _listed_choices(text: str, choices: Sequence[str]) -> tuple[int, int] | None
 # ---------------------------------------------------------------- sentences
 
 
-def _is_instruction(sentence: str, ins: Sequence[re.Pattern[str]] | None = None) -> bool:
-    return any(rx.search(sentence) for rx in (_INSTRUCTION if ins is None else ins))
+class Patterns:
+    """Case-insensitive patterns asked two things: does any match, and where does the first
+    match start.
+
+    ``words`` (lower case), when given, are literals of which every match of a ``builtin``
+    pattern contains one: a text holding none of them is answered without running the
+    patterns (most sentences of a question hold none; ``tests/test_parse_speed.py`` checks
+    the words against the patterns). The four non-ASCII letters that match ASCII letters
+    under IGNORECASE (İ ı ſ K) turn the shortcut off. ``extra`` patterns always run.
+    """
+
+    def __init__(
+        self,
+        builtin: Sequence[str],
+        extra: Sequence[str] = (),
+        words: Sequence[str] | None = None,
+    ) -> None:
+        self.builtin = [re.compile(p, re.IGNORECASE) for p in builtin]
+        self.extra = [re.compile(p, re.IGNORECASE) for p in extra]
+        self.words = tuple(words) if words is not None else None
+
+    def _may_match(self, text: str) -> bool:
+        if self.words is None:
+            return True
+        low = text.lower()
+        for word in self.words:  # a plain loop: a generator costs more than the checks
+            if word in low:
+                return True
+        return not _FOLDS.isdisjoint(text)
+
+    def any(self, text: str) -> bool:
+        if self._may_match(text) and any(rx.search(text) for rx in self.builtin):
+            return True
+        return any(rx.search(text) for rx in self.extra)
+
+    def first(self, text: str) -> int | None:
+        """Where the first match of any pattern starts in ``text``, or None."""
+        patterns = [*self.builtin, *self.extra] if self._may_match(text) else self.extra
+        hits = [m.start() for rx in patterns if (m := rx.search(text))]
+        return min(hits) if hits else None
+
+
+#: Non-ASCII letters that IGNORECASE matches with ASCII letters (``str.lower`` does not).
+_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
+#: Every match of an INSTRUCTION_PATTERNS pattern holds one of these (lower case).
+_INSTRUCTION_WORDS = (
+    "step", "\\boxed", "think", "answer", "final", "reasoning", "monologue", "respond",
+    "reply", "letter", "correct", "choose", "select", "pick", "please", "you", ":", "word",
+    "phrase", "integer", "floating", "output", "according", "thought", "briefly", "directly",
+)  # fmt: skip
+
+
+def _is_instruction(sentence: str, ins: Patterns | None = None) -> bool:
+    return (_INSTRUCTION if ins is None else ins).any(sentence)
 
 
 def _is_hint(sentence: str) -> bool:
-    return any(rx.search(sentence.strip()) for rx in _HINT)
+    return _HINT.any(sentence.strip())
 
 
-def _first_instruction(text: str, ins: Sequence[re.Pattern[str]] | None) -> int | None:
+def _first_instruction(text: str, ins: Patterns | None) -> int | None:
     """Where the first instruction pattern matches in ``text``, or None."""
-    hits = [m.start() for rx in (_INSTRUCTION if ins is None else ins) if (m := rx.search(text))]
-    return min(hits) if hits else None
+    return (_INSTRUCTION if ins is None else ins).first(text)
 
 
 def _looks_sentence(line: str) -> bool:
     return len(line.split()) > 8
 
 
-def _sentences(
-    masked: str, a: int, b: int, ins: Sequence[re.Pattern[str]] | None = None
-) -> list[tuple[int, int]]:
+def _sentences(masked: str, a: int, b: int, ins: Patterns | None = None) -> list[tuple[int, int]]:
     """Sentence pieces of ``masked[a:b]`` (no line breaks inside): (start, end) pairs."""
+    if a >= b or masked[a:b].isspace():  # an empty line (a cut-out block leaves many)
+        return []
     cuts = []
     for m in _END.finditer(masked, a, b):
-        before = masked[a : m.start()].rsplit(None, 1)
-        word = before[-1].lower().lstrip("(") if before else ""
-        if m.group() == "." and word in _ABBREVIATIONS:
+        if m.group() == "." and _abbreviation_before(masked, a, m.start()):
             continue
         end = m.end()
         while end < b and masked[end] in ")]）\"'”’":
@@ -371,6 +445,17 @@ def _sentences(
     return out
 
 
+def _abbreviation_before(masked: str, a: int, end: int) -> bool:
+    """Whether the last word of ``masked[a:end]`` (opening brackets stripped) is an
+    abbreviation such as ``e.g``: then its full stop ends no sentence."""
+    window = max(a, end - 16)  # the last word, when white space precedes it in the window
+    before = masked[window:end].rsplit(None, 1)
+    if window > a and len(before) < 2:  # no white space: the word may start earlier
+        before = masked[a:end].rsplit(None, 1)
+    word = before[-1].lower().lstrip("(") if before else ""
+    return word in _ABBREVIATIONS
+
+
 def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
     while s < e and masked[s].isspace():
         s += 1
@@ -379,6 +464,7 @@ def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+_UNITS_PAREN = re.compile(r"[\(（]\s*units?\s*[:：]", re.I)
 _HINT_PAREN = re.compile(r"[\(（][^()（）\n]*[\)）]")
 _HINT_TAIL = re.compile(
     r"(?i)(?:,\s*|\s+)(?=(?:rounded to|round to|correct to|accurate to|to the nearest|"
@@ -394,7 +480,7 @@ def _split_hints(masked: str, s: int, e: int) -> list[tuple[int, int, bool]]:
     out: list[tuple[int, int, bool]] = []
     pos = s
     for m in _HINT_PAREN.finditer(masked, s, e):
-        if _is_hint(m.group()[1:]) or re.match(r"[\(（]\s*units?\s*[:：]", m.group(), re.I):
+        if _is_hint(m.group()[1:]) or _UNITS_PAREN.match(m.group()):
             if masked[pos : m.start()].strip():
                 out.append((*_trim(masked, pos, m.start()), False))
             out.append((m.start(), m.end(), True))
@@ -436,8 +522,8 @@ def _question_clause(masked: str, s: int, e: int) -> int:
 
 # ---------------------------------------------------------------- parse
 
-_INSTRUCTION = [re.compile(p, re.IGNORECASE) for p in INSTRUCTION_PATTERNS]
-_HINT = [re.compile(p, re.IGNORECASE) for p in HINT_PATTERNS]
+_INSTRUCTION = Patterns(INSTRUCTION_PATTERNS, words=_INSTRUCTION_WORDS)
+_HINT = Patterns(HINT_PATTERNS)
 
 
 def parse(
@@ -459,13 +545,16 @@ def parse(
 
 @functools.lru_cache(maxsize=512)
 def _cached(text: str, choices: tuple[str, ...], extra_patterns: tuple[str, ...]) -> Parse:
-    ins = _INSTRUCTION
-    if extra_patterns:
-        ins = [*ins, *(re.compile(p, re.IGNORECASE) for p in extra_patterns)]
+    ins = _patterns(extra_patterns) if extra_patterns else _INSTRUCTION
     return _parse(text, choices or None, ins)
 
 
-def _parse(text: str, choices: Sequence[str] | None, ins: list[re.Pattern[str]]) -> Parse:
+@functools.lru_cache(maxsize=64)
+def _patterns(extra_patterns: tuple[str, ...]) -> Patterns:
+    return Patterns(INSTRUCTION_PATTERNS, extra_patterns, _INSTRUCTION_WORDS)
+
+
+def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
     masked = _masked(text)
     # placeholders are masked too, so they never join a sentence
     holes = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
@@ -501,7 +590,8 @@ def _parse(text: str, choices: Sequence[str] | None, ins: list[re.Pattern[str]])
     sentences: list[tuple[int, int]] = []
     pos = 0
     for line in masked_cut.split("\n"):
-        sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
+        if line and not line.isspace():  # (a cut-out block leaves many empty lines)
+            sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
         pos += len(line) + 1
     pieces: list[tuple[int, int, str]] = []
     for s, e in sentences:
