@@ -254,16 +254,38 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
     return np.asarray(np.rint(np.clip(array, 0, top) * (255.0 / top)), dtype=np.uint8)
 
 
+def _top(dtype: np.dtype[Any]) -> float:
+    """The value of full white in an array of ``dtype``: an integer type's maximum (uint8
+    255, uint16 65535, int32 2**31 - 1), 1 for floats and bools; the one range rule that
+    ``to_pixels`` and ``blank_image`` use too."""
+    return float(np.iinfo(dtype).max) if dtype.kind in "iu" else 1.0
+
+
 def _like(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
-    """``array`` in ``dtype``, rescaled between the ranges (uint8 0-255, uint16 0-65535,
-    float 0-1) when the dtypes differ (a donor or blank of another form)."""
+    """``array`` in ``dtype``, rescaled between the ranges of :func:`_top` when the dtypes
+    differ (a donor or blank of another form)."""
     if array.dtype == dtype:
         return array
-    scale = {"u": lambda d: float(np.iinfo(d).max), "f": lambda d: 1.0}
-    src = scale.get(array.dtype.kind, lambda d: 1.0)(array.dtype)
-    dst = scale.get(dtype.kind, lambda d: 1.0)(dtype)
-    out = array.astype(np.float64) * (dst / src)
-    return np.asarray(np.rint(out) if dtype.kind in "iu" else out, dtype=dtype)
+    out = array.astype(np.float64) * (_top(dtype) / _top(array.dtype))
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        out = np.clip(np.rint(out), info.min, info.max)
+    return np.asarray(out, dtype=dtype)
+
+
+def _pixels_of(image: ImageRef) -> np.ndarray:
+    """An image's pixels as an array in the array convention of :func:`_top`: PIL's 32-bit
+    modes hold 16-bit values (``I``: 0-65535, ``F``: 0-255, as ``to_pixels`` reads them),
+    so they come as uint16 and as float 0-1."""
+    if image.kind == "array":
+        return cast(np.ndarray, image.value)
+    pil = image.pil()
+    pixels: np.ndarray = np.asarray(pil)
+    if pil.mode == "I":
+        pixels = np.clip(pixels, 0, 65535).astype(np.uint16)
+    elif pil.mode == "F":
+        pixels = pixels.astype(np.float32) / np.float32(255)
+    return pixels
 
 
 def _check_pixels(size: tuple[int, int]) -> None:
@@ -482,7 +504,7 @@ class ImageRef:
         if kind == "pil":
             return out.pil(lazy=True)
         if kind == "array":
-            return self.restore(out.array()) if self.kind == "array" else out.array()
+            return self.restore(_pixels_of(out)) if self.kind == "array" else out.array()
         if kind == "bytes":
             return out.data
         return {"bytes": out.data, "path": None}
