@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -106,3 +108,18 @@ def _registry_restored():
     yield
     registry._REGISTRY.clear()
     registry._REGISTRY.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _caches_cleared_under_mutmut():
+    """Under mutmut, each test starts with the library's caches empty. mutmut runs the
+    clean suite in its parent process and forks one child per mutant: a child would
+    otherwise answer from what the clean run cached (the parse cache, PNG tables) and never
+    run the mutated function, so its mutants would survive whatever the tests assert."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        for name, module in list(sys.modules.items()):
+            if name.startswith("hallucue_corrupt"):
+                for value in list(vars(module).values()):
+                    if callable(getattr(value, "cache_clear", None)):
+                        value.cache_clear()
+    yield
