@@ -178,19 +178,22 @@ def test_realistic_questions_parse_into_their_roles():
 
 
 def test_parse_object_joins_and_selects_spans():
-    text = "<image>\nQuestion: Find x.\n\nA bag holds 3.\n(A) 1\n(B) 2\nThink step by step."
+    text = (
+        "<image>\nQuestion: Find x. (Round to one decimal place.)\n\nA bag holds 3.\n"
+        "(A) 1\n(B) 2\nThink step by step."
+    )
     p = parse(text)
     assert [s.role for s in p.spans] == [
-        "placeholder", "template", "question", "condition", "choices", "template",
+        "placeholder", "template", "question", "hint", "condition", "choices", "template",
     ]  # fmt: skip
-    assert p.indices("template") == [1, 5]
+    assert p.indices("template") == [1, 6]
     assert [s.text for s in p.of("choices", "question")] == ["Find x.", "(A) 1\n(B) 2"]
     assert p.to_dict()[1] == {"role": "template", "text": "Question:", "start": 8, "end": 17}
     # the body: no placeholder or template; the blank line between two kept spans stays
-    assert p.body() == "Find x.\n\nA bag holds 3.\n(A) 1\n(B) 2"
+    assert p.body() == "Find x. (Round to one decimal place.)\n\nA bag holds 3.\n(A) 1\n(B) 2"
     # the widest skipped gap (most line breaks) joins spans that were apart
-    assert p.join([0, 5], {5: "X"}) == "<image>\n\nX"
-    assert p.join([3, 2, 3]) == "Find x.\n\nA bag holds 3."
+    assert p.join([0, 6], {6: "X"}) == "<image>\n\nX"
+    assert p.join([4, 2, 4]) == "Find x.\n\nA bag holds 3."
 
 
 def test_extra_patterns_mark_more_instructions():
@@ -217,3 +220,60 @@ def test_listed_choices_skip_empty_options_and_take_the_first_block():
         ("condition", "Done."),
     ]
     assert _roles(text, choices=["circle", "square"]) == expected == _roles(text)
+
+
+def test_patterns_fold_case_for_extra_and_builtin_patterns():
+    # a run-time pattern set (extra patterns) still folds the case of every pattern
+    text = "Find x. Let's Think Step By Step. Reply Like A Pirate."
+    assert _roles(text, extra_patterns=["reply like a pirate"]) == [
+        ("question", "Find x."),
+        ("template", "Let's Think Step By Step."),
+        ("template", "Reply Like A Pirate."),
+    ]
+
+
+def test_patterns_answer_the_same_with_and_without_the_word_shortcut():
+    from hallucue_corrupt.functional.parse import INSTRUCTION_PATTERNS, Patterns
+
+    plain = Patterns(["ro+und"])
+    assert plain.words is None and plain.any("ROOOUND it") and plain.first("a round") == 2
+    assert not plain.any("square") and plain.first("square") is None
+    shortcut = Patterns(INSTRUCTION_PATTERNS, ["pirate"], words=["step"])
+    assert shortcut.words == ("step",)
+    assert shortcut.any("Think STEP by step") and shortcut.any("a Pirate")
+    assert not shortcut.any("Answer the question")  # holds no word: builtins skipped
+    assert shortcut.first("so, a pirate") == 6
+
+
+def test_choices_blocks_end_where_the_options_end():
+    cases = {
+        # inline options take their own line only
+        "What is x?\nA. 3 B. 4\nThe figure is not to scale.\nIt is blue.": [
+            ("question", "What is x?"),
+            ("choices", "A. 3 B. 4"),
+            ("condition", "The figure is not to scale."),
+            ("condition", "It is blue."),
+        ],
+        # an "A:" with no "B" after it on its line is no options line: look further
+        "In plan A: we wait.\nWhich is larger? A: 2 B: 3": [
+            ("condition", "In plan A: we wait."),
+            ("question", "Which is larger?"),
+            ("choices", "A: 2 B: 3"),
+        ],
+        # after a head, a line of up to 8 words is an option, a longer one is not
+        "Choices:\nA. red\nthe one on the left of the tree": [
+            ("choices", "Choices:\nA. red\nthe one on the left of the tree"),
+        ],
+        "Choices:\nA. red\nthe one on the left of the big tree": [
+            ("choices", "Choices:\nA. red"),
+            ("question", "the one on the left of the big tree"),
+        ],
+    }
+    for text, expected in cases.items():
+        assert _roles(text) == expected, text
+    # listed options with capital letters that do not start at A
+    text = "Which one?\nC. circle\nD. square"
+    assert _roles(text, choices=["circle", "square"]) == [
+        ("question", "Which one?"),
+        ("choices", "C. circle\nD. square"),
+    ]

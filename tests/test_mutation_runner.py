@@ -20,6 +20,7 @@ def test_core_modules_come_from_pyproject_and_exist():
     for name in ("seeding", "selection", "engine", "records", "report", "pool", "binding"):
         assert name in modules
     assert {"dataset", "media", "functional.image", "functional.text"} <= set(modules)
+    assert {"functional.parse", "kernel", "donors", "pcg", "binary"} <= set(modules)
     for path in modules.values():
         assert (ROOT / path).is_file()
     config = mutation.mutmut_config()
