@@ -330,6 +330,27 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.media.xǁImageRefǁwrap__mutmut_10": (
         "lazy=None decodes the PIL image at once instead of on first use: same pixels"
     ),
+    # functional/parse.py (issue 17d, on main at d72c8bd)
+    "hallucue_corrupt.functional.parse.xǁParseǁjoin__mutmut_7": (
+        "prev is read only after the first kept span has set it, so its start value is unused"
+    ),
+    **{
+        f"hallucue_corrupt.functional.parse.x__inline_choices__mutmut_{n}": (
+            "str.find from a mark's first character (a letter or bracket, never a line "
+            "break) returns -1 or a position past it, never 0: < 0, <= 0 and < 1 agree"
+        )
+        for n in (15, 16)
+    },
+    "hallucue_corrupt.functional.parse.x__listed_choices__mutmut_5": (
+        "an empty string is falsy where None is, and the caller only tests `if block`"
+    ),
+    **{
+        f"hallucue_corrupt.functional.parse.xǁPatternsǁ__init____mutmut_{n}": (
+            "without the word shortcut every pattern runs and answers the same, only slower "
+            "(tests/test_parse_speed.py checks the words cover the patterns)"
+        )
+        for n in (11, 12)
+    },
 }
 
 
