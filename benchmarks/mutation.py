@@ -331,8 +331,24 @@ EQUIVALENT: dict[str, str] = {
         "lazy=None decodes the PIL image at once instead of on first use: same pixels"
     ),
     # functional/parse.py (issue 17d, on main at d72c8bd)
-    "hallucue_corrupt.functional.parse.xǁParseǁjoin__mutmut_7": (
-        "prev is read only after the first kept span has set it, so its start value is unused"
+    **{
+        f"hallucue_corrupt.functional.parse.xǁParseǁjoin__mutmut_{n}": (
+            "prev is read only after the first kept span has set it: its start value is unused"
+        )
+        for n in (7, 8, 9)
+    },
+    "hallucue_corrupt.functional.parse.x__choice_lines__mutmut_14": (
+        "the head search runs without its shortcut and finds the same head, only slower"
+    ),
+    "hallucue_corrupt.functional.parse.x__choice_lines__mutmut_25": (
+        "the head starts at a word, never at a line's end, so no line ends exactly there"
+    ),
+    "hallucue_corrupt.functional.parse.x__sentences__mutmut_1": (
+        "the early return is a shortcut: an empty or blank range trims to no piece anyway"
+    ),
+    "hallucue_corrupt.functional.parse.x__question_clause__mutmut_8": (
+        "clause marks past e are dropped by m.end() < e, and one ending before e is the "
+        "same match with or without the search bound"
     ),
     **{
         f"hallucue_corrupt.functional.parse.x__inline_choices__mutmut_{n}": (

@@ -230,6 +230,13 @@ def test_patterns_fold_case_for_extra_and_builtin_patterns():
         ("template", "Let's Think Step By Step."),
         ("template", "Reply Like A Pirate."),
     ]
+    # an extra instruction glued to a sentence with no final punctuation is cut off too
+    text = "The sea is wide Reply Like A Pirate."
+    assert _roles(text) == [("question", text)]
+    assert _roles(text, extra_patterns=["reply like a pirate"]) == [
+        ("question", "The sea is wide"),
+        ("template", "Reply Like A Pirate."),
+    ]
 
 
 def test_patterns_answer_the_same_with_and_without_the_word_shortcut():
