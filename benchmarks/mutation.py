@@ -340,6 +340,9 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.functional.parse.x__choice_lines__mutmut_14": (
         "the head search runs without its shortcut and finds the same head, only slower"
     ),
+    "hallucue_corrupt.functional.parse.x__choice_lines__mutmut_22": (
+        "a dead store: `end = head.end()` is overwritten on the next line"
+    ),
     "hallucue_corrupt.functional.parse.x__choice_lines__mutmut_25": (
         "the head starts at a word, never at a line's end, so no line ends exactly there"
     ),

@@ -262,6 +262,7 @@ def _choice_lines(masked: str) -> tuple[int, int] | None:
     if head:
         start = head.start()
         # the block runs from the head line through the following option lines
+        end = head.end()
         after = [ln for ln in lines if ln[1] >= start]
         end = after[0][1]
         for a, b, _line in after[1:]:
