@@ -254,7 +254,7 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
     return np.asarray(np.rint(np.clip(array, 0, top) * (255.0 / top)), dtype=np.uint8)
 
 
-def _top(dtype: np.dtype[Any]) -> float:
+def white_level(dtype: np.dtype[Any]) -> float:
     """The value of full white in an array of ``dtype``: an integer type's maximum (uint8
     255, uint16 65535, int32 2**31 - 1), 1 for floats and bools; the one range rule that
     ``to_pixels`` and ``blank_image`` use too."""
@@ -262,11 +262,11 @@ def _top(dtype: np.dtype[Any]) -> float:
 
 
 def _like(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
-    """``array`` in ``dtype``, rescaled between the ranges of :func:`_top` when the dtypes
+    """``array`` in ``dtype``, rescaled between the ranges of :func:`white_level` when the dtypes
     differ (a donor or blank of another form)."""
     if array.dtype == dtype:
         return array
-    out = array.astype(np.float64) * (_top(dtype) / _top(array.dtype))
+    out = array.astype(np.float64) * (white_level(dtype) / white_level(array.dtype))
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         out = np.clip(np.rint(out), info.min, info.max)
@@ -274,7 +274,7 @@ def _like(array: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
 
 
 def _pixels_of(image: ImageRef) -> np.ndarray:
-    """An image's pixels as an array in the array convention of :func:`_top`: PIL's 32-bit
+    """An image's pixels as an array in the array convention of :func:`white_level`: PIL's 32-bit
     modes hold 16-bit values (``I``: 0-65535, ``F``: 0-255, as ``to_pixels`` reads them),
     so they come as uint16 and as float 0-1."""
     if image.kind == "array":

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from ..media import ImageRef, ImageValue, encode_png
+from ..media import ImageRef, ImageValue, encode_png, white_level
 
 __all__ = [
     "FILLS",
@@ -98,7 +98,7 @@ def _blank_pil(mode: str, size: tuple[int, int], rgb: tuple[int, int, int]) -> I
 def _blank_array(like: np.ndarray, shape: tuple[int, ...], rgb: tuple[int, int, int]) -> np.ndarray:
     """A uniform array of ``like``'s dtype; floats are taken as 0-1, integers as full range."""
     kind = like.dtype.kind
-    top = 1.0 if kind == "f" else (True if kind == "b" else np.iinfo(like.dtype).max)
+    top = True if kind == "b" else white_level(like.dtype)
     if like.ndim == 3 and like.shape[2] >= 3:
         color = [c / 255 * top for c in rgb] + [top] * (like.shape[2] - 3)
     else:
@@ -182,9 +182,7 @@ def to_pixels(image: ImageRef, *, uint8: bool = False) -> tuple[np.ndarray, Unit
         how = Unit("array", image.mode, arr.dtype.str, arr.shape[2] if arr.ndim == 3 else 0, alpha)
         if uint8 and arr.dtype == np.uint8:
             return data, how
-        kind = arr.dtype.kind
-        scale = 1.0 if kind in "fb" else float(np.iinfo(arr.dtype).max)
-        unit = np.asarray(data, dtype=np.float32) / np.float32(scale)
+        unit = np.asarray(data, dtype=np.float32) / np.float32(white_level(arr.dtype))
         return unit, how
     if uint8:
         arr8 = image.png8()  # the common dataset row: 8-bit L or RGB PNG bytes
@@ -236,7 +234,7 @@ def from_unit(unit: np.ndarray, how: Unit, *, consume: bool = False) -> ImageVal
         elif dtype.kind == "b":
             out = unit >= 0.5
         else:
-            unit *= np.iinfo(dtype).max
+            unit *= white_level(dtype)
             out = np.rint(unit, out=unit).astype(dtype)
         if how.alpha is not None:
             out = np.concatenate([out, how.alpha], axis=2)
