@@ -91,7 +91,8 @@ def _blank_png(mode: str, size: tuple[int, int], rgb: tuple[int, int, int]) -> b
 
 def _blank_pil(mode: str, size: tuple[int, int], rgb: tuple[int, int, int]) -> Image.Image:
     if mode == "P":  # a palette image needs the palette PIL builds when converting
-        return Image.new("RGB", size, rgb).convert("P")
+        # no dithering: a uniform colour dithered onto the web palette is a checkerboard
+        return Image.new("RGB", size, rgb).convert("P", dither=Image.Dither.NONE)
     return Image.new(mode, size, mode_color(mode, rgb))
 
 
