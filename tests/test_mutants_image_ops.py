@@ -65,8 +65,12 @@ def test_blur_with_a_scale_is_shrink_blur_enlarge_as_documented():
         small = cv2.GaussianBlur(small, (0, 0), sigmaX=low, borderType=cv2.BORDER_REFLECT)
         want = cv2.resize(small, (24, 20), interpolation=cv2.INTER_LINEAR_EXACT)
         assert np.array_equal(F.gaussian_blur(unit, sigma, scale), want), (sigma, scale)
-    # scale 2 is not the exact kernel
-    assert not np.array_equal(F.gaussian_blur(unit, 7.0, 2), F.gaussian_blur(unit, 7.0, 1))
+    # scale 2 is not the exact kernel, which is the default
+    exact = F.gaussian_blur(unit, 7.0)
+    assert np.array_equal(exact, F.gaussian_blur(unit, 7.0, 1))
+    assert not np.array_equal(F.gaussian_blur(unit, 7.0, 2), exact)
+    # the exact kernel takes small sigmas as they are (no 0.3 px floor)
+    assert not np.array_equal(F.gaussian_blur(unit, 0.2, 1), F.gaussian_blur(unit, 0.3, 1))
 
 
 def test_blur_of_tiny_and_one_channel_images_keeps_the_shape():
