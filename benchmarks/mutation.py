@@ -370,6 +370,169 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (11, 12)
     },
+    # lane 17f: functional/image.py, functional/parse.py and media.py run in full after the
+    # cache fix (main at 939f767)
+    **{
+        f"hallucue_corrupt.functional.image.x_mode_color__mutmut_{n}": (
+            "a uniform 2x1 or 1x2 image has the colour of the 1x1 one at (0, 0)"
+        )
+        for n in (12, 13, 36, 37)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x__blank_array__mutmut_{n}": (
+            "for bool arrays white_level is 1.0, and c / 255 * 1.0 equals c / 255 * True"
+        )
+        for n in (3, 7, 8)
+    },
+    "hallucue_corrupt.functional.image.x__blank_array__mutmut_46": (
+        "assigning into the typed output casts as astype(dtype) does (values already rounded)"
+    ),
+    "hallucue_corrupt.functional.image.x__blank_array__mutmut_49": (
+        "for an HxW array the one-value colour list broadcasts as its one value does"
+    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_from_unit__mutmut_{n}": (
+            "np.rint into a new array instead of in place: the same values (only the consumed "
+            "array, which its caller drops, keeps the unrounded ones)"
+        )
+        for n in (38, 40)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_psnr__mutmut_{n}": (
+            "float32 - float64 is computed in float64 on the same values"
+        )
+        for n in (9, 11, 13)
+    },
+    "hallucue_corrupt.functional.image.x_gaussian_noise__mutmut_8": _RESHAPE,
+    **{
+        f"hallucue_corrupt.functional.image.x_gaussian_noise__mutmut_{n}": (
+            "uint16 indices always fall inside the 65,536-entry table: mode='clip' never clips"
+        )
+        for n in (36, 39)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_gaussian_blur__mutmut_{n}": (
+            "OpenCV reads ksize None as (0, 0) and a missing or None sigmaY as sigmaX"
+        )
+        for n in (6, 8, 13, 61, 63, 68)
+    },
+    "hallucue_corrupt.functional.image.x_gaussian_blur__mutmut_2": (
+        "scale 1 through the reduced path: resizing to the same size copies and the blur "
+        "std is sigma (callers never ask below 0.3 px, the reduced path's floor)"
+    ),
+    "hallucue_corrupt.functional.image.x_channel_means8__mutmut_2": (
+        "cv2.mean returns Python floats, which numpy stores as float64 by default"
+    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_{f}__mutmut_{n}": (
+            "a float64 colour matrix: OpenCV transforms 8-bit pixels in its own precision (the "
+            "same pixels on 100 random 30x30 images at five factors)"
+        )
+        for f, ns in (("contrast8", (5, 13, 15)), ("desaturate8", (25, 27, 46, 48)))
+        for n in ns
+    },
+    "hallucue_corrupt.functional.image.x_occlude__mutmut_57": (
+        "rng.integers(high) draws exactly as rng.integers(0, high)"
+    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_occlude__mutmut_{n}": (
+            "the fill row is cast to the image's dtype when assigned into it"
+        )
+        for n in (66, 68, 72, 74)
+    },
+    "hallucue_corrupt.functional.image.x_jpeg8__mutmut_23": (
+        "OpenCV reads the extension in any case"
+    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_jpeg8__mutmut_{n}": (
+            "without IMREAD_COLOR_RGB the BGR decode and conversion give the same pixels "
+            "(tests/test_mutants_image_ops.py compares both paths)"
+        )
+        for n in (29, 30, 34, 35, 36)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_jpeg__mutmut_{n}": (
+            "Pillow's defaults: 4:2:0 below quality 95, optimize off, format names in any case, "
+            "and subsampling=3 read as 4:2:0 (checked on the bytes)"
+        )
+        for n in (10, 11, 13, 15)
+    },
+    "hallucue_corrupt.functional.parse.xǁParseǁ_gap__mutmut_3": (
+        "join asks for the gap before span i only for i >= 1: i == 0 never comes"
+    ),
+    **{
+        f"hallucue_corrupt.functional.parse.xǁParseǁ_gap__mutmut_{n}": (
+            "join asks for the gap before span i only for i >= 1: i == 0 never comes"
+        )
+        for n in (6, 8)
+    },
+    "hallucue_corrupt.functional.parse.x__choice_lines__mutmut_63": (
+        "the first line matched sets end before it is read: its start value is unused"
+    ),
+    **{
+        f"hallucue_corrupt.functional.parse.x__sentences__mutmut_{n}": (
+            "an empty or blank range gives no piece with or without the early return"
+        )
+        for n in (2,)
+    },
+    **{
+        f"hallucue_corrupt.functional.parse.x__sentences__mutmut_{n}": (
+            "every range ends at a line end (or the text's end), so a search or cut past it "
+            "adds only cuts that the a < c < b and cut <= b filters drop"
+        )
+        for n in (9, 47)
+    },
+    "hallucue_corrupt.functional.parse.x__sentences__mutmut_24": (
+        "the _END lookahead allows only closers then white space after the stop, so an X "
+        "can never follow it"
+    ),
+    "hallucue_corrupt.functional.parse.x__sentences__mutmut_27": (
+        "closers are followed by white space (the _END lookahead): stepping two at a time "
+        "cuts at most into that white space, which the trim drops"
+    ),
+    **{
+        f"hallucue_corrupt.functional.parse.x__sentences__mutmut_{n}": (
+            "a cut at the piece start or at b only adds an empty piece, which the trim drops"
+        )
+        for n in (60, 61)
+    },
+    **{
+        f"hallucue_corrupt.functional.parse.x__sentences__mutmut_{n}": (
+            "an empty piece only arises last on its line (cuts follow non-space characters "
+            "and a capital cut needs text before it): kept, it merges into the sentence "
+            "before, whose white space the hint split trims again; `break` ends nothing more"
+        )
+        for n in (72, 73)
+    },
+    "hallucue_corrupt.functional.parse.x__trim__mutmut_7": (
+        "e goes below s only for blank pieces, which every caller drops (s >= e)"
+    ),
+    "hallucue_corrupt.functional.parse.x__split_hints__mutmut_90": (
+        "no empty piece is ever built (each is trimmed non-blank text or a hint match)"
+    ),
+    "hallucue_corrupt.functional.parse.x__question_clause__mutmut_9": (
+        "a clause starting at e is empty: it holds no asking word, blank or question mark"
+    ),
+    "hallucue_corrupt.functional.parse.x__parse__mutmut_35": "str.rfind reads start None as 0",
+    "hallucue_corrupt.media.x__deflate__mutmut_12": (
+        "zlib's Z_RLE and Z_HUFFMAN_ONLY ignore the level above 0 and write level flags 0 "
+        "(the golden-bytes test of every encoding holds)"
+    ),
+    "hallucue_corrupt.media.x__write_png__mutmut_57": (
+        "signed formats pack a width and height below 2**31 and bytes below 128 the same"
+    ),
+    "hallucue_corrupt.media.x_white_level__mutmut_6": (
+        "'i' and 'u' are still in the string 'XXiuXX' (a membership test on characters)"
+    ),
+    "hallucue_corrupt.media.x__like__mutmut_4": "astype(None) is float64",
+    "hallucue_corrupt.media.x__like__mutmut_9": (
+        "'i' and 'u' are still in the string 'XXiuXX' (a membership test on characters)"
+    ),
+    "hallucue_corrupt.media.x__pixels_of__mutmut_4": _CAST,
+    "hallucue_corrupt.media.xǁImageRefǁarray__mutmut_4": _CAST,
+    "hallucue_corrupt.media.x_donor_problem__mutmut_20": (
+        "data[-13:] ends with the 8-byte IEND tail exactly when data[-12:] does"
+    ),
 }
 
 

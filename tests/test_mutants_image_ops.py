@@ -60,7 +60,9 @@ def test_blur_with_a_scale_is_shrink_blur_enlarge_as_documented():
 
     unit = _noise8((20, 24, 3))
     for sigma, scale in ((7.0, 2), (1.0, 2), (9.0, 3)):
-        small = cv2.resize(unit, (round(24 / scale), round(20 / scale)), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            unit, (round(24 / scale), round(20 / scale)), interpolation=cv2.INTER_AREA
+        )
         low = float(np.sqrt(max(sigma**2 - (scale**2 - 1) / 6, 0.09))) / scale
         small = cv2.GaussianBlur(small, (0, 0), sigmaX=low, borderType=cv2.BORDER_REFLECT)
         want = cv2.resize(small, (24, 20), interpolation=cv2.INTER_LINEAR_EXACT)
@@ -128,11 +130,11 @@ def test_jpeg8_reports_opencv_failures(monkeypatch):
     arr8 = _noise8((8, 8, 3))
     with monkeypatch.context() as m:
         m.setattr(cv2, "imencode", lambda *a: (False, None))
-        with pytest.raises(ValueError, match="^OpenCV could not encode the JPEG$"):
+        with pytest.raises(ValueError, match=r"^OpenCV could not encode the JPEG$"):
             F.jpeg8(arr8, 50)
     with monkeypatch.context() as m:
         m.setattr(cv2, "imdecode", lambda *a: None)
-        with pytest.raises(ValueError, match="^OpenCV could not decode its own JPEG$"):
+        with pytest.raises(ValueError, match=r"^OpenCV could not decode its own JPEG$"):
             F.jpeg8(arr8, 50)
 
 
