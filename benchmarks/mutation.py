@@ -533,6 +533,24 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.media.x_donor_problem__mutmut_20": (
         "data[-13:] ends with the 8-byte IEND tail exactly when data[-12:] does"
     ),
+    "hallucue_corrupt.media.x_encode_png__mutmut_13": _ZLIB_NAME,
+    "hallucue_corrupt.media.x__array_mode__mutmut_13": (
+        "the channel count is read only for 3-D arrays: 0 or 1 for an HxW array is the same"
+    ),
+    **{
+        f"hallucue_corrupt.media.xǁImageRefǁpng8__mutmut_{n}": (
+            "a datasets dict sent to Pillow's decoder instead of OpenCV's: the same pixels "
+            "(the OpenCV path is a speed path)"
+        )
+        for n in (7, 8)
+    },
+    **{
+        f"hallucue_corrupt.media.xǁImageRefǁpng8__mutmut_{n}": (
+            "without IMREAD_COLOR_RGB the BGR decode and conversion give the same pixels "
+            "(tests/test_mutants_media_forms.py compares both paths)"
+        )
+        for n in (32, 33, 37, 38, 39)
+    },
 }
 
 

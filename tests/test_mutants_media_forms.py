@@ -55,3 +55,31 @@ def test_donor_problem_says_why():
     assert donor_problem(jpg[:-10]) == "truncated JPEG (no end marker)"
     reason = donor_problem(b"not an image at all")
     assert reason is not None and reason.startswith("cannot decode image bytes:")
+
+
+def test_a_one_channel_chw_array_is_detected():
+    ref = ImageRef(np.zeros((1, 5, 6), np.uint8))
+    assert ref.chw and ref.size == (6, 5)
+
+
+def test_png_pixels_on_opencv_before_4_10_decode_bgr_and_convert(monkeypatch):
+    import cv2
+
+    from hallucue_corrupt.functional.image import to_pixels
+
+    rng = np.random.default_rng(1)
+    colour = _encoded(rng.integers(0, 256, (6, 7, 3), dtype=np.uint8), "PNG")
+    gray = _encoded(rng.integers(0, 256, (6, 7), dtype=np.uint8), "PNG")
+    want = [to_pixels(ImageRef(d), uint8=True)[0] for d in (colour, gray)]
+    monkeypatch.delattr(cv2, "IMREAD_COLOR_RGB", raising=False)
+    got = [to_pixels(ImageRef(d), uint8=True)[0] for d in (colour, gray)]
+    assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    assert got[0].shape == (6, 7, 3) and got[1].shape == (6, 7, 1)
+
+
+def test_a_tensor_input_gets_a_tensor_back():
+    torch = __import__("torch")
+    tensor = torch.zeros((3, 4, 5), dtype=torch.uint8)
+    out = ImageRef(tensor).wrap(np.full((4, 5, 3), 7, np.uint8))
+    assert isinstance(out, torch.Tensor) and out.device == tensor.device
+    assert tuple(out.shape) == (3, 4, 5) and int(out[0, 0, 0]) == 7
