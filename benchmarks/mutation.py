@@ -384,6 +384,10 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (3, 7, 8)
     },
+    "hallucue_corrupt.functional.image.x__blank_array__mutmut_36": (
+        "'i' and 'u' are still in the string 'XXiuXX' (a membership test on characters)"
+    ),
+    "hallucue_corrupt.functional.image.x_psnr__mutmut_19": "float() reads 'INF' as 'inf'",
     "hallucue_corrupt.functional.image.x__blank_array__mutmut_46": (
         "assigning into the typed output casts as astype(dtype) does (values already rounded)"
     ),
@@ -534,6 +538,9 @@ EQUIVALENT: dict[str, str] = {
         "data[-13:] ends with the 8-byte IEND tail exactly when data[-12:] does"
     ),
     "hallucue_corrupt.media.x_encode_png__mutmut_13": _ZLIB_NAME,
+    "hallucue_corrupt.media.xǁImageRefǁpng8__mutmut_58": (
+        "png8 giving None sends the image to Pillow's decoder: the same pixels"
+    ),
     "hallucue_corrupt.media.x__array_mode__mutmut_13": (
         "the channel count is read only for 3-D arrays: 0 or 1 for an HxW array is the same"
     ),
