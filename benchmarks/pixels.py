@@ -236,8 +236,8 @@ def section_dataset(n: int, size: int, repeats: int, cache: Path) -> list[dict[s
                 floor_map(e), new_fingerprint=uuid.uuid4().hex
             )  # no fingerprint hashing (~0.1 s a map): the floor is the least work
         quality = round(corruption(JPEG_FLOOR).value())
-        jobs["floor+jpeg"] = lambda e=encodings[JPEG_FLOOR], raw=raw: raw.map(
-            floor_map(e, quality), new_fingerprint=uuid.uuid4().hex
+        jobs["floor+jpeg"] = lambda e=encodings[JPEG_FLOOR], q=quality, raw=raw: raw.map(
+            floor_map(e, q), new_fingerprint=uuid.uuid4().hex
         )
         for name in OPS:
             pipe = hc.Pipeline([corruption(name)], seed=0)

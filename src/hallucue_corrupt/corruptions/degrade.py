@@ -115,8 +115,9 @@ class GradedImageCorruption(ImageCorruption):
     def degrade8_into(
         self, unit: np.ndarray, value: float, rng: np.random.Generator | None, out: np.ndarray
     ) -> dict[str, Any]:
-        """:meth:`degrade8` writing into ``out`` (optional). Used when the output will be
-        stored PNG: ``out`` is then laid out as the PNG's rows, and the writer skips a copy."""
+        """:meth:`degrade8` writing into ``out`` (optional) and returning the record fields.
+        Used for encoded outputs: ``out`` is laid out as the PNG's rows
+        (:func:`~hallucue_corrupt.media.png_rows`), so a stored output skips a copy."""
         raise NotImplementedError
 
     def encoding(self) -> PngEncoding:
@@ -126,13 +127,13 @@ class GradedImageCorruption(ImageCorruption):
         return "stored" if png == "auto" and self.NOISY else png
 
     def _into_rows(self, encoded: bool, how: F.Unit) -> bool:
-        """Whether the output goes straight into stored PNG rows: encoded L or RGB input
-        (no alpha), a stored encoding, and a :meth:`degrade8_into`."""
+        """Whether the output goes straight into PNG rows: encoded L or RGB input (no
+        alpha) and a :meth:`degrade8_into`. A stored or huffman output is then written
+        without a copy; an rle one costs the same as before (its filter pass copies)."""
         return (
             encoded
             and how.alpha is None
             and how.mode in ("L", "RGB")
-            and self.encoding() == "stored"
             and type(self).degrade8_into is not GradedImageCorruption.degrade8_into
         )
 
@@ -345,6 +346,11 @@ class PatchShuffle(GradedImageCorruption):
 
     degrade8 = degrade
 
+    def degrade8_into(
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None, out: np.ndarray
+    ) -> dict[str, Any]:
+        return {"order": F.shuffle_patches(unit, round(value), _need(rng), out=out)[1]}
+
 
 class ContrastParams(SeverityParams):
     factor: float | None = Field(None, ge=0, le=1, description="Contrast kept (1 = unchanged).")
@@ -390,3 +396,9 @@ class Grayscale(GradedImageCorruption):
         self, unit: np.ndarray, value: float, rng: np.random.Generator | None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         return F.desaturate8(unit, value), {}
+
+    def degrade8_into(
+        self, unit: np.ndarray, value: float, rng: np.random.Generator | None, out: np.ndarray
+    ) -> dict[str, Any]:
+        F.desaturate8(unit, value, out=out)
+        return {}

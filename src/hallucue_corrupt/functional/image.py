@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -471,23 +471,34 @@ def desaturate(unit: np.ndarray, amount: float) -> np.ndarray:
     return unit * np.float32(1 - amount) + luma[:, :, None] * np.float32(amount)
 
 
-def desaturate8(arr8: np.ndarray, amount: float) -> np.ndarray:
+def desaturate8(arr8: np.ndarray, amount: float, out: np.ndarray | None = None) -> np.ndarray:
     """:func:`desaturate` on 8-bit pixels: one 3x3 colour matrix (OpenCV, rounded and
-    saturated once)."""
+    saturated once). ``out`` (same shape, rows contiguous) receives the result."""
     import cv2
 
     if arr8.shape[2] == 1:
-        return arr8
+        if out is None:
+            return arr8
+        out[...] = arr8
+        return out
+    dst = np.empty(arr8.shape, dtype=np.uint8) if out is None else out
     if amount >= 1.0:  # fully gray: OpenCV's fixed-point luma, copied to the three channels
         gray = cv2.cvtColor(np.ascontiguousarray(arr8), cv2.COLOR_RGB2GRAY)
-        out = np.empty(arr8.shape, dtype=np.uint8)
-        cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB, dst=out)
-        return out
+        return _written(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB, dst=dst), dst)
     luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
     matrix = np.float32(amount) * np.tile(luma, (3, 1)) + np.float32(1 - amount) * np.eye(
         3, dtype=np.float32
     )
-    return np.asarray(cv2.transform(np.ascontiguousarray(arr8), matrix))
+    return _written(cv2.transform(np.ascontiguousarray(arr8), matrix, dst=dst), dst)
+
+
+def _written(result: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``dst`` holding an OpenCV call's ``result``: OpenCV writes into ``dst`` (any array
+    with contiguous rows) when its type and size fit the result, and silently allocates a
+    new array when they do not, so check."""
+    if not np.shares_memory(result, dst):
+        dst[...] = result.reshape(dst.shape)
+    return dst
 
 
 def patch_grid(height: int, width: int, patch: int) -> tuple[int, int]:
@@ -507,8 +518,9 @@ def mask_patches(
     grid[chosen] = 1
     # the cell grid blown up to a pixel mask (cut edge cells cropped), then masked OpenCV
     # ops in place: several times faster than scattering cells through a strided view
-    grid = grid.reshape(rows, cols)
-    mask = np.ascontiguousarray(np.repeat(np.repeat(grid, patch, axis=0), patch, axis=1)[:h, :w])
+    cell_rows = grid.reshape(rows, cols)
+    mask = np.repeat(np.repeat(cell_rows, patch, axis=0), patch, axis=1)[:h, :w]
+    mask = np.ascontiguousarray(mask)
     out = unit.copy()
     fill_masked(out, mask, fill)
     return out, int(chosen.size), cells
@@ -532,7 +544,7 @@ def fill_masked(out: np.ndarray, mask: np.ndarray, fill: float | np.ndarray) -> 
     if np.any(value != 0):
         channels = np.broadcast_to(value, (out.shape[2],)).astype(np.float64)
         scalar = (*channels.tolist(), *([0.0] * (4 - out.shape[2])))
-        cv2.add(out, scalar, dst=out, mask=mask)
+        cv2.add(out, cast(Any, scalar), dst=out, mask=mask)  # a 4-tuple is a cv::Scalar
 
 
 def occlude(
@@ -554,16 +566,20 @@ def occlude(
 
 
 def shuffle_patches(
-    unit: np.ndarray, grid: int, rng: np.random.Generator
+    unit: np.ndarray, grid: int, rng: np.random.Generator, out: np.ndarray | None = None
 ) -> tuple[np.ndarray, list[int]]:
-    """Cut into a ``grid`` x ``grid`` of tiles (trimmed to fit) and permute them."""
+    """Cut into a ``grid`` x ``grid`` of tiles (trimmed to fit) and permute them (into
+    ``out``, of the same shape, if given)."""
     h, w = unit.shape[:2]
     g_y, g_x = max(1, min(grid, h)), max(1, min(grid, w))
     th, tw = h // g_y, w // g_x
     order = rng.permutation(g_y * g_x)
     if g_y * g_x > 1 and np.all(order == np.arange(order.size)):
         order = np.roll(order, 1)  # a shuffle that changes nothing is no corruption
-    out = unit.copy()
+    if out is None:
+        out = unit.copy()
+    else:
+        out[...] = unit
     tiles = [
         unit[r * th : (r + 1) * th, c * tw : (c + 1) * tw] for r in range(g_y) for c in range(g_x)
     ]
