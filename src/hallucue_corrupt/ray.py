@@ -20,7 +20,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from .dataset import output_features
 from .kernel import BatchKernel, bind_kernel
 from .pipeline import Pipeline
 from .pool import ParquetPool, Pool, as_pool, parquet_files
@@ -182,6 +181,8 @@ def corrupt(
         epoch=epoch,
     )
     source = features if features is not None else features_of(paths, arrow_schema)
+    from .dataset import output_features  # the driver only: actors never import datasets
+
     out_features = output_features(source, kernel)
     kernel.metadata = dict(out_features.arrow_schema.metadata)
     # blocks of a known size, so that every actor gets work (override_num_blocks on the
