@@ -77,6 +77,21 @@ def test_one_worker_shuffled_ray_dataset_object_store_pool(cluster, data):
     _check(rows, expected)
 
 
+@pytest.mark.parametrize("datasource_v2", [False, True])
+def test_either_parquet_reader_gives_the_same_rows(cluster, data, datasource_v2):
+    folder, _, expected = data
+    context = ray.data.DataContext.get_current()
+    before = context.use_datasource_v2
+    out = hray.corrupt(
+        str(folder / "*.parquet"), PIPE, workers=1, datasource_v2=datasource_v2, **KW
+    )
+    assert context.use_datasource_v2 == before  # the switch is put back after the read
+    _check(out.take_all(), expected)
+    # V1 reads row groups (32 rows each here) as blocks; V2 reads a file as one block
+    reads = [line for line in out.stats().splitlines() if "Read" in line and "blocks" in line]
+    assert any("ReadFiles" in line for line in reads) == datasource_v2, reads
+
+
 def test_errors_raise_our_message_or_skip(cluster, tmp_path):
     rows = undecoded(make_dataset(12), "image").data.table.to_pydict()
     rows["image"][5] = {"bytes": b"not an image", "path": None}
