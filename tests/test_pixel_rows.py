@@ -92,16 +92,16 @@ def test_noise_into_rows_draws_the_same_stream(shape, sigma):
     "name, params",
     [
         ("gaussian_noise", {}),
+        ("gaussian_noise", {"png": "huffman"}),
         ("gaussian_noise", {"png": "rle"}),
-        ("grayscale", {"severity": 5}),
-        ("grayscale", {"severity": 2}),
+        ("grayscale", {"severity": 5, "png": "stored"}),
         ("patch_shuffle", {}),
     ],
 )
 @pytest.mark.parametrize("gray", [False, True])
-def test_encoded_outputs_written_into_rows_match_the_array_path(name, params, gray):
-    """Encoded inputs take the into-rows path; the bytes equal the array path's output
-    encoded with the same encoding, and the record is the same."""
+def test_encoded_outputs_match_the_array_path(name, params, gray):
+    """Encoded noise takes the into-rows path when stored or huffman; the bytes equal the
+    array path's output encoded with the same encoding, and the record is the same."""
     rng = np.random.default_rng(5)
     arr = rng.integers(0, 256, (48, 40) if gray else (48, 40, 3), dtype=np.uint8)
     corruption = hc.make(name, **params)
@@ -115,11 +115,30 @@ def test_encoded_outputs_written_into_rows_match_the_array_path(name, params, gr
     }
 
 
-def test_desaturate_into_a_mismatched_dst_still_fills_it():
-    arr = np.random.default_rng(6).integers(0, 256, (9, 8, 3), dtype=np.uint8)
-    dst = np.zeros((9, 8, 3), dtype=np.uint8)
-    assert F.desaturate8(arr, 1.0, out=dst) is dst
-    assert np.array_equal(dst, F.desaturate8(arr, 1.0))
-    gray = arr[:, :, :1]
-    out = np.zeros_like(gray)
-    assert np.array_equal(F.desaturate8(gray, 0.5, out=out), gray) and np.array_equal(out, gray)
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 65536 + 3])
+def test_noise_on_tiny_and_ragged_blocks_is_deterministic(size):
+    """OpenCV takes a 1-D array of up to 4 values for a scalar: blocks of 1-4 values (a
+    tiny image, or the last block of a large one) must still be added element-wise."""
+    arr = np.full((1, size, 1), 100, dtype=np.uint8)
+    first = F.gaussian_noise8(arr, 0.2, np.random.default_rng(1))
+    again = F.gaussian_noise8(arr, 0.2, np.random.default_rng(1))
+    offsets = F._offsets8(0.2).take(F.uniform16(np.random.default_rng(1), size))
+    assert np.array_equal(first, again)
+    assert np.array_equal(first.reshape(-1), np.clip(100 + offsets.astype(int), 0, 255))
+    out = media.png_rows(arr.shape)
+    F.gaussian_noise8(arr, 0.2, np.random.default_rng(1), out=out)
+    assert np.array_equal(out, first)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 2, 3), (2, 1, 3), (1, 1, 1), (1, 3, 1)])
+def test_masked_fills_and_full_desaturation_on_tiny_images(shape):
+    arr = np.arange(int(np.prod(shape)), dtype=np.uint8).reshape(shape) * 40 + 5
+    mask = np.ones(shape[:2], dtype=np.uint8)
+    for fill in (np.zeros(shape[2]), np.arange(1, shape[2] + 1) * 50):
+        out = arr.copy()
+        F.fill_masked(out, mask, fill.astype(np.uint8))
+        assert np.array_equal(out, _scatter(arr, mask, fill.astype(np.uint8)))
+    if shape[2] == 3:
+        luma = arr.astype(float) @ [0.299, 0.587, 0.114]
+        gray = F.desaturate8(arr, 1.0)
+        assert np.all(gray == gray[:, :, :1]) and np.all(abs(gray[:, :, 0] - luma) <= 0.5 + 1e-9)

@@ -348,20 +348,21 @@ def gaussian_noise8(
     random stream is consumed the same way either way."""
     import cv2
 
-    flat = np.ascontiguousarray(arr8).reshape(-1)
-    target = np.empty(flat.size, dtype=np.uint8) if out is None else None
-    stage = np.empty(min(_BLOCK, flat.size), dtype=np.uint8) if out is not None else None
+    # columns (N x 1), never 1-D: OpenCV reads a 1-D array of up to 4 values as a scalar
+    flat = np.ascontiguousarray(arr8).reshape(-1, 1)
+    size = flat.shape[0]
+    target = np.empty((size, 1), dtype=np.uint8) if out is None else None
+    stage = np.empty((min(_BLOCK, size), 1), dtype=np.uint8)
     table = _offsets8(float(sigma))
-    noise = np.empty(min(_BLOCK, flat.size), dtype=np.int16)
-    for start in range(0, flat.size, _BLOCK):
-        stop = min(start + _BLOCK, flat.size)
+    noise = np.empty((min(_BLOCK, size), 1), dtype=np.int16)
+    for start in range(0, size, _BLOCK):
+        stop = min(start + _BLOCK, size)
         block = noise[: stop - start]
-        table.take(uniform16(rng, stop - start), out=block, mode="wrap")
-        if target is not None:
-            cv2.add(flat[start:stop], block, dst=target[start:stop], dtype=cv2.CV_8U)
-        else:
-            done = cv2.add(flat[start:stop], block, dst=stage[: stop - start], dtype=cv2.CV_8U)  # type: ignore[index]
-            _put_flat(out.reshape(out.shape[0], -1), start, done.reshape(-1))  # type: ignore[union-attr]
+        table.take(uniform16(rng, stop - start), out=block[:, 0], mode="wrap")
+        dst = target[start:stop] if target is not None else stage[: stop - start]
+        _written(cv2.add(flat[start:stop], block, dst=dst, dtype=cv2.CV_8U), dst)
+        if out is not None:
+            _put_flat(out.reshape(out.shape[0], -1), start, dst[:, 0])
     return target.reshape(arr8.shape) if target is not None else out  # type: ignore[return-value]
 
 
@@ -471,25 +472,22 @@ def desaturate(unit: np.ndarray, amount: float) -> np.ndarray:
     return unit * np.float32(1 - amount) + luma[:, :, None] * np.float32(amount)
 
 
-def desaturate8(arr8: np.ndarray, amount: float, out: np.ndarray | None = None) -> np.ndarray:
+def desaturate8(arr8: np.ndarray, amount: float) -> np.ndarray:
     """:func:`desaturate` on 8-bit pixels: one 3x3 colour matrix (OpenCV, rounded and
-    saturated once). ``out`` (same shape, rows contiguous) receives the result."""
+    saturated once)."""
     import cv2
 
     if arr8.shape[2] == 1:
-        if out is None:
-            return arr8
-        out[...] = arr8
-        return out
-    dst = np.empty(arr8.shape, dtype=np.uint8) if out is None else out
+        return arr8
     if amount >= 1.0:  # fully gray: OpenCV's fixed-point luma, copied to the three channels
         gray = cv2.cvtColor(np.ascontiguousarray(arr8), cv2.COLOR_RGB2GRAY)
-        return _written(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB, dst=dst), dst)
+        out = np.empty(arr8.shape, dtype=np.uint8)
+        return _written(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB, dst=out), out)
     luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
     matrix = np.float32(amount) * np.tile(luma, (3, 1)) + np.float32(1 - amount) * np.eye(
         3, dtype=np.float32
     )
-    return _written(cv2.transform(np.ascontiguousarray(arr8), matrix, dst=dst), dst)
+    return np.asarray(cv2.transform(np.ascontiguousarray(arr8), matrix))
 
 
 def _written(result: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -566,20 +564,16 @@ def occlude(
 
 
 def shuffle_patches(
-    unit: np.ndarray, grid: int, rng: np.random.Generator, out: np.ndarray | None = None
+    unit: np.ndarray, grid: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, list[int]]:
-    """Cut into a ``grid`` x ``grid`` of tiles (trimmed to fit) and permute them (into
-    ``out``, of the same shape, if given)."""
+    """Cut into a ``grid`` x ``grid`` of tiles (trimmed to fit) and permute them."""
     h, w = unit.shape[:2]
     g_y, g_x = max(1, min(grid, h)), max(1, min(grid, w))
     th, tw = h // g_y, w // g_x
     order = rng.permutation(g_y * g_x)
     if g_y * g_x > 1 and np.all(order == np.arange(order.size)):
         order = np.roll(order, 1)  # a shuffle that changes nothing is no corruption
-    if out is None:
-        out = unit.copy()
-    else:
-        out[...] = unit
+    out = unit.copy()
     tiles = [
         unit[r * th : (r + 1) * th, c * tw : (c + 1) * tw] for r in range(g_y) for c in range(g_x)
     ]
