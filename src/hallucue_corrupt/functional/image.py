@@ -494,7 +494,7 @@ def _written(result: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """``dst`` holding an OpenCV call's ``result``: OpenCV writes into ``dst`` (any array
     with contiguous rows) when its type and size fit the result, and silently allocates a
     new array when they do not, so check."""
-    if not np.shares_memory(result, dst):
+    if result is not dst:  # OpenCV hands back the very array it wrote into
         dst[...] = result.reshape(dst.shape)
     return dst
 
