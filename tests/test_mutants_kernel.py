@@ -8,6 +8,7 @@ reference semantics, so they hold whatever the kernel's fast paths become.
 
 from __future__ import annotations
 
+import io
 import zlib
 
 import numpy as np
@@ -136,3 +137,32 @@ def test_to_arrow_falls_back_for_other_buffers():
     out = to_arrow(values, kind)
     assert out.type == kind and out.null_count == 1
     assert out.to_pylist() == [{"bytes": b"abc", "path": None}, None, {"bytes": b"de", "path": "p"}]
+
+
+def test_header_groups_keep_every_size_and_mode_apart():
+    """Rows that share a width, a height or a mode but not all three get blanks of their
+    own size and mode (one engine row per distinct header, its image copied to the rest)."""
+    sizes = [(5, 3), (6, 3), (5, 4), (6, 4), (5, 3), (300, 3), (5, 300), (6, 3)]
+    modes = ["RGB", "RGB", "RGB", "RGB", "L", "RGB", "RGB", "RGBA"]
+    images = [png_bytes(i, s, m) for i, (s, m) in enumerate(zip(sizes, modes, strict=True))]
+    keys = [f"h{i}" for i in range(len(images))]
+    table = _table(keys, images)
+    binding = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image", key_column="id")
+    out = BatchKernel(binding)(table)
+    from PIL import Image
+
+    for i, key in enumerate(keys):
+        new, record = binding.apply({"image": table.column("image")[i].as_py()}, key, kind="dict")
+        assert out.column("hallucue")[i].as_py() == hc.records.dumps(record), i
+        got = out.column("image")[i].as_py()
+        assert got == new["image"], i
+        with Image.open(io.BytesIO(got["bytes"])) as blank:
+            assert (blank.size, blank.mode) == (sizes[i], modes[i]), i
+
+
+def test_png_headers_read_every_byte_of_the_height_too():
+    values = [_ihdr(3, 0x0A0B0C0D), _ihdr(0x0A0B0C0D, 0x00FF0001), _ihdr(1, 0x00010000)]
+    width, height, _, ok = png_headers(_column(values), np.arange(3))
+    assert ok.tolist() == [True] * 3
+    assert height.tolist() == [0x0A0B0C0D, 0x00FF0001, 0x00010000]
+    assert width.tolist() == [3, 0x0A0B0C0D, 1]
