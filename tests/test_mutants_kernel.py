@@ -169,3 +169,37 @@ def test_png_headers_read_every_byte_of_the_height_too(monkeypatch):
     assert ok.tolist() == [True] * 3
     assert height.tolist() == [0x0A0B0C0D, 0x00FF0001, 0x00010000]
     assert width.tolist() == [3, 0x0A0B0C0D, 1]
+
+
+def test_to_arrow_falls_back_to_pa_array_for_values_that_are_not_bytes():
+    """Text and buffers in a binary field go through ``pa.array`` (which encodes text as
+    UTF-8) into the field's own type, large or not."""
+    from hallucue_corrupt.kernel import to_arrow
+
+    for data in (pa.binary(), pa.large_binary()):
+        kind = pa.struct([("bytes", data), ("path", pa.string())])
+        values = [{"bytes": "é-text", "path": None}, {"bytes": memoryview(b"xy"), "path": "p"}]
+        out = to_arrow(values, kind)
+        assert out.type == kind
+        assert out.to_pylist() == [
+            {"bytes": "é-text".encode(), "path": None},
+            {"bytes": b"xy", "path": "p"},
+        ]
+
+
+def test_to_arrow_builds_large_binary_images_from_their_buffers():
+    from hallucue_corrupt.kernel import to_arrow
+
+    kind = pa.struct([("bytes", pa.large_binary()), ("path", pa.string())])
+    values = [{"bytes": b"first", "path": None}, None, {"bytes": bytearray(b"3rd"), "path": "c"},
+              {"bytes": None, "path": "d"}, {"bytes": b"", "path": None}]  # fmt: skip
+    out = to_arrow(values, kind)
+    out.validate(full=True)
+    assert out.type == kind and out.null_count == 1
+    assert out.to_pylist() == [
+        {"bytes": b"first", "path": None},
+        None,
+        {"bytes": b"3rd", "path": "c"},
+        {"bytes": None, "path": "d"},
+        {"bytes": b"", "path": None},
+    ]
