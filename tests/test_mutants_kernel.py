@@ -203,3 +203,17 @@ def test_to_arrow_builds_large_binary_images_from_their_buffers():
         {"bytes": None, "path": "d"},
         {"bytes": b"", "path": None},
     ]
+
+
+def test_a_text_column_whose_corrupted_values_are_all_none():
+    """A text column of nulls comes back as nulls of its own type (recorded ``no text``),
+    not through the image-struct builder."""
+    table = pa.table({"id": ["a", "b"], "problem": pa.array([None, None], pa.string())})
+    binding = hc.Pipeline([hc.make("remove_text")]).bind(text_column="problem", key_column="id")
+    out = BatchKernel(binding)(table)
+    assert out.column("problem").type == pa.string()
+    assert out.column("problem").to_pylist() == [None, None]
+    for i, key in enumerate(["a", "b"]):
+        _, record = binding.apply({"problem": None}, key, kind="dict")
+        assert out.column("hallucue")[i].as_py() == hc.records.dumps(record)
+        assert hc.records.loads(out.column("hallucue")[i].as_py())["applied"] is False
