@@ -12,6 +12,7 @@ import io
 import zlib
 
 import numpy as np
+import pytest
 import pyarrow as pa
 
 import hallucue_corrupt as hc
@@ -217,3 +218,76 @@ def test_a_text_column_whose_corrupted_values_are_all_none():
         _, record = binding.apply({"problem": None}, key, kind="dict")
         assert out.column("hallucue")[i].as_py() == hc.records.dumps(record)
         assert hc.records.loads(out.column("hallucue")[i].as_py())["applied"] is False
+
+
+def _engine_calls(monkeypatch) -> list:
+    """Keys of the rows the kernel sends through the row engine (RunBinding.apply)."""
+    from hallucue_corrupt.binding import RunBinding
+
+    calls: list = []
+    apply = RunBinding.apply
+
+    def counting(self, row, key, kind=None):
+        calls.append(key)
+        return apply(self, row, key, kind=kind)
+
+    monkeypatch.setattr(RunBinding, "apply", counting)
+    return calls
+
+
+def test_record_batches_schema_metadata_and_a_single_key():
+    keys = [f"m{i}" for i in range(5)]
+    table = _table(keys, [png_bytes(i) for i in range(5)])
+    table = table.replace_schema_metadata({b"input": b"old", b"other": b"kept"})
+    pipe = hc.Pipeline([hc.make("gaussian_noise")], ratio=0.6, seed=2)
+    binding = pipe.bind(image_column="image", key_column="id", keys=keys)
+    plain = BatchKernel(binding)(table)
+    assert plain.schema.metadata == {b"input": b"old", b"other": b"kept"}
+    tagged = BatchKernel(binding, metadata={b"huggingface": b"{}", b"input": b"new"})
+    for batch in (table, table.to_batches()[0]):
+        out = tagged(batch)
+        assert out.schema.metadata == {b"input": b"new", b"other": b"kept", b"huggingface": b"{}"}
+        assert out.drop_columns([]).to_pylist() == plain.to_pylist()
+    # no key column: one row keyed by a bare int, as by a list of one
+    nokey = hc.Pipeline([hc.make("gaussian_noise")], seed=2).bind(image_column="image")
+    one = table.slice(3, 1)
+    assert BatchKernel(nokey)(one, 3).to_pylist() == BatchKernel(nokey)(one, [3]).to_pylist()
+    with pytest.raises(ValueError, match="rows have no key"):
+        BatchKernel(nokey)(one)
+
+
+def test_unselected_rows_with_non_ascii_keys_are_recorded_as_the_engine_does():
+    keys = ["ключ-1", "clé-2", "键-3", "k4", "ü5", "日6"]
+    table = _table(keys, [png_bytes(i) for i in range(6)])
+    pipe = hc.Pipeline([hc.make("gaussian_noise")], ratio=0.5, seed=1)
+    binding = pipe.bind(image_column="image", key_column="id", keys=keys)
+    out = BatchKernel(binding)(table)
+    selected = 0
+    for i, key in enumerate(keys):
+        _, record = binding.apply({"image": table.column("image")[i].as_py()}, key, kind="dict")
+        assert out.column("hallucue")[i].as_py() == hc.records.dumps(record), key
+        selected += record["selected"]
+    assert 0 < selected < len(keys)
+
+
+def test_header_path_runs_one_row_per_header_and_only_for_p_1(monkeypatch):
+    images = [png_bytes(i, (7, 5)) for i in range(6)]
+    table = _table([f"p{i}" for i in range(6)], images)
+    calls = _engine_calls(monkeypatch)
+    always = hc.Pipeline([hc.make("blank_image")]).bind(image_column="image", key_column="id")
+    BatchKernel(always)(table)
+    assert len(calls) == 1  # one size and mode: one engine row
+    # p < 1: each row's own draw decides, so every selected row runs through the engine
+    sometimes = hc.Pipeline([hc.make("blank_image", p=0.5)], seed=3)
+    binding = sometimes.bind(image_column="image", key_column="id")
+    calls.clear()
+    out = BatchKernel(binding)(table)
+    assert len(calls) == 6
+    applied = []
+    for i in range(6):
+        row = {"image": table.column("image")[i].as_py()}
+        new, record = binding.apply(row, f"p{i}", kind="dict")
+        assert out.column("hallucue")[i].as_py() == hc.records.dumps(record)
+        assert out.column("image")[i].as_py() == new["image"]
+        applied.append(record["applied"])
+    assert any(applied) and not all(applied)
