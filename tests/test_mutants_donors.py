@@ -112,7 +112,7 @@ def test_rows_and_donors_the_swap_leaves_to_the_engine():
     images[2] = None  # no image
     images[5] = png_bytes(5)[:-12]  # no IEND: a rejected donor, complete as a row of its own
     ds = _dataset([f"m{i}" for i in range(8)], images=images)
-    handled, asked = _swap_run(ds, seed=7, on_error="keep")
+    handled, _ = _swap_run(ds, seed=7, on_error="keep")
     left = set(range(8)) - set(handled) - {2}
     assert 2 not in handled and left and len(handled) >= 3
     table = ds.data.table

@@ -12,8 +12,8 @@ import io
 import zlib
 
 import numpy as np
-import pytest
 import pyarrow as pa
+import pytest
 
 import hallucue_corrupt as hc
 from hallucue_corrupt.kernel import BatchKernel, bind_kernel, png_headers
