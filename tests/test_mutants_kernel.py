@@ -291,3 +291,43 @@ def test_header_path_runs_one_row_per_header_and_only_for_p_1(monkeypatch):
         assert out.column("image")[i].as_py() == new["image"]
         applied.append(record["applied"])
     assert any(applied) and not all(applied)
+
+
+def test_default_columns_and_skipped_rows_kept_unless_asked():
+    table = _table(["a", "b", "c"], [png_bytes(0), b"broken", png_bytes(1)])
+    pipe = hc.Pipeline([hc.make("gaussian_noise")], on_error="skip")
+    binding = pipe.bind(image_column="image", key_column="id")
+    out = BatchKernel(binding)(table)
+    assert out.column_names == ["id", "image", "hallucue"] and out.num_rows == 3
+    assert hc.records.loads(out.column("hallucue")[1].as_py())["skipped"] is True
+    dropped = BatchKernel(binding, drop_skipped=True)(table)
+    assert dropped.column("id").to_pylist() == ["a", "c"]
+
+
+def _random_image_rows(images: list) -> tuple[pa.Table, object]:
+    from datasets import Dataset, Features, Image, Value
+
+    keys = [f"d{i:02d}" for i in range(len(images))]
+    values = [None if b is None else {"bytes": b, "path": None} for b in images]
+    ds = Dataset.from_dict(
+        {"id": keys, "image": values},
+        features=Features({"id": Value("string"), "image": Image(decode=False)}),
+    )
+    return ds.data.table, ds
+
+
+def test_swapped_rows_scattered_back_among_engine_rows_and_unselected_rows():
+    """random_image over a batch where the bulk swap takes every selected row, or all but
+    one (a row without an image): each row lands in its own place."""
+    clean = [png_bytes(i, (6 + i % 3, 4)) for i in range(10)]
+    for images, ratio in ((clean, 0.5), ([*clean[:5], None, *clean[6:]], 1.0)):
+        table, ds = _random_image_rows(images)
+        pipe = hc.Pipeline([hc.make("random_image")], ratio=ratio, seed=6, on_error="keep")
+        pool = ds.filter(lambda row: row["image"] is not None)  # no donor without an image
+        binding = pipe.bind(image_column="image", key_column="id", pool=pool, dataset=ds)
+        out = BatchKernel(binding)(table)
+        for i in range(table.num_rows):
+            row = {"image": table.column("image")[i].as_py()}
+            new, record = binding.apply(row, f"d{i:02d}", kind="dict")
+            assert out.column("hallucue")[i].as_py() == hc.records.dumps(record), (ratio, i)
+            assert out.column("image")[i].as_py() == new["image"], (ratio, i)
