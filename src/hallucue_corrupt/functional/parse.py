@@ -586,20 +586,13 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
         raw.append((a, b, "template"))
         masked_cut = masked_cut[:a] + "\n" * (b - a) + masked_cut[b:]
 
-    # sentences of what is left, line by line
-    sentences: list[tuple[int, int]] = []
+    # the pieces of what is left, line by line
+    pieces: list[tuple[int, int, str]] = []
     pos = 0
     for line in masked_cut.split("\n"):
         if line and not line.isspace():  # (a cut-out block leaves many empty lines)
-            sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
+            pieces += [(pos + s, pos + e, kind) for s, e, kind in _line_pieces(line, ins)]
         pos += len(line) + 1
-    pieces: list[tuple[int, int, str]] = []
-    for s, e in sentences:
-        if _is_instruction(masked_cut[s:e], ins):
-            pieces.append((s, e, "instruction"))
-            continue
-        for a, b, hint in _split_hints(masked_cut, s, e):
-            pieces.append((a, b, "hint" if hint else "content"))
     # instructions at the start or end (through placeholders/labels/hints) are template
     ordered = sorted([*pieces, *[r for r in raw if r[2] != "choices"]], key=lambda p: p[0])
     roles = _template_runs(ordered)
@@ -608,6 +601,27 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
     spans.sort(key=lambda p: p[0])
     spans = _mark_question(masked, spans)
     return Parse(text, [Span(a, b, role, text[a:b]) for a, b, role in spans])  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_pieces(line: str, ins: Patterns) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, kind) of the pieces of one masked line, kind ``instruction``, ``hint``
+    or ``content``.
+
+    Every check behind it reads inside the line only (sentence ends, abbreviations, the
+    capitalised word before an instruction, hint parentheses and tails), so the pieces
+    depend on the line's text alone and are cached by it: an instruction template repeated
+    on every row of a dataset is cut and classified once. ``tests/test_parse_speed.py``
+    checks the pieces against the same cuts made inside whole texts.
+    """
+    out: list[tuple[int, int, str]] = []
+    for s, e in _sentences(line, 0, len(line), ins):
+        if _is_instruction(line[s:e], ins):
+            out.append((s, e, "instruction"))
+            continue
+        for a, b, hint in _split_hints(line, s, e):
+            out.append((a, b, "hint" if hint else "content"))
+    return tuple(out)
 
 
 def _template_runs(ordered: list[tuple[int, int, str]]) -> list[str]:
