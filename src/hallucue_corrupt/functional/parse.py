@@ -250,6 +250,17 @@ def _may_have_choices_head(text: str) -> bool:
     return "choice" in low or "option" in low or "选项" in text or not _FOLDS.isdisjoint(text)
 
 
+#: a line opening with an ``A`` option marker, anywhere in a text
+_A_LINE = re.compile(r"(?m)^[ \t]*" + _mark("A"))
+
+
+def _may_have_choice_lines(masked: str) -> bool:
+    """False when :func:`_choice_lines` finds nothing: it needs a choices head or a line
+    opening with an ``A`` marker (what ``_A_LINE`` finds, and more: its marker may span a
+    line break)."""
+    return _may_have_choices_head(masked) or _A_LINE.search(masked) is not None
+
+
 def _choice_lines(masked: str) -> tuple[int, int] | None:
     """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
     lines = []
@@ -309,11 +320,15 @@ def _inline_choices(masked: str) -> tuple[int, int] | None:
     return None
 
 
+# Each mark opens with a literal (the bracket or the letter) and looks behind from there:
+# ``[(（](?<![A-Za-z0-9][(（])`` is ``(?<![A-Za-z0-9])[(（]``, and ``A(?<![^\s;；,，]A)`` is
+# ``(?:^|(?<=[\s;；,，]))A``, but the regex engine then scans for the literal instead of
+# trying the look-behind at every position.
 _INLINE_MARKS = [
-    tuple(re.compile(before + style.format(L=letter) + r"\s*(?=\S)") for letter in "AB")
-    for style, before in (
-        (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
-        (r"{L}\s*[.．、:：]", r"(?:^|(?<=[\s;；,，]))"),
+    tuple(re.compile(style.format(L=letter) + r"\s*(?=\S)") for letter in "AB")
+    for style in (
+        r"[\(（](?<![A-Za-z0-9][\(（])\s*{L}\s*[\)）]",
+        r"{L}(?<![^\s;；,，]{L})\s*[.．、:：]",
     )
 ]
 
@@ -343,8 +358,10 @@ class Patterns:
     ``words`` (lower case), when given, are literals of which every match of a ``builtin``
     pattern contains one: a text holding none of them is answered without running the
     patterns (most sentences of a question hold none; ``tests/test_parse_speed.py`` checks
-    the words against the patterns). The four non-ASCII letters that match ASCII letters
-    under IGNORECASE (İ ı ſ K) turn the shortcut off. ``extra`` patterns always run.
+    the words against the patterns). ``gates``, when given, are such words for each builtin
+    pattern: only the patterns with one of their words in the text run (``words`` are then
+    every gate's words unless given). The four non-ASCII letters that match ASCII letters
+    under IGNORECASE (İ ı ſ K) turn the shortcuts off. ``extra`` patterns always run.
     """
 
     def __init__(
@@ -352,10 +369,35 @@ class Patterns:
         builtin: Sequence[str],
         extra: Sequence[str] = (),
         words: Sequence[str] | None = None,
+        gates: Sequence[Sequence[str]] | None = None,
     ) -> None:
         self.builtin = [re.compile(p, re.IGNORECASE) for p in builtin]
         self.extra = [re.compile(p, re.IGNORECASE) for p in extra]
+        if gates is not None and len(gates) != len(self.builtin):
+            raise ValueError(f"{len(gates)} gates for {len(self.builtin)} patterns")
+        if words is None and gates is not None:
+            words = list(dict.fromkeys(word for gate in gates for word in gate))
         self.words = tuple(words) if words is not None else None
+        by_word: dict[str, list[int]] = {}
+        for i, gate in enumerate(gates or ()):
+            for word in gate:
+                by_word.setdefault(word, []).append(i)
+        self._gates = None if gates is None else [(w, tuple(ix)) for w, ix in by_word.items()]
+        self._extra_only: Patterns | None = None
+
+    def within(self, text: str) -> Patterns:
+        """Patterns that answer as these do for ``text`` and every piece of it: these, or
+        the extra patterns alone when no builtin one can match anywhere in ``text``.
+
+        A piece of a text holding none of the words (lower-cased) and none of the folding
+        letters holds none either (the words are ASCII, and ``str.lower`` maps no other
+        character onto ASCII), so one check of a line spares one per sentence.
+        """
+        if self.words is None or not self.builtin or self._may_match(text):
+            return self
+        if self._extra_only is None:
+            self._extra_only = Patterns((), [rx.pattern for rx in self.extra])
+        return self._extra_only
 
     def _may_match(self, text: str) -> bool:
         if self.words is None:
@@ -366,26 +408,41 @@ class Patterns:
                 return True
         return not _FOLDS.isdisjoint(text)
 
+    def _candidates(self, text: str) -> list[re.Pattern[str]]:
+        """The builtin patterns that may match ``text`` (by its words and gates)."""
+        if self._gates is None or not _FOLDS.isdisjoint(text):
+            return self.builtin if self._may_match(text) else []
+        low = text.lower()
+        hit: set[int] = set()
+        for word, indices in self._gates:
+            if word in low:
+                hit.update(indices)
+        return [self.builtin[i] for i in sorted(hit)]
+
     def any(self, text: str) -> bool:
-        if self._may_match(text) and any(rx.search(text) for rx in self.builtin):
+        if any(rx.search(text) for rx in self._candidates(text)):
             return True
         return any(rx.search(text) for rx in self.extra)
 
     def first(self, text: str) -> int | None:
         """Where the first match of any pattern starts in ``text``, or None."""
-        patterns = [*self.builtin, *self.extra] if self._may_match(text) else self.extra
+        patterns = [*self._candidates(text), *self.extra]
         hits = [m.start() for rx in patterns if (m := rx.search(text))]
         return min(hits) if hits else None
 
 
 #: Non-ASCII letters that IGNORECASE matches with ASCII letters (``str.lower`` does not).
 _FOLDS = frozenset("\u0130\u0131\u017f\u212a")
-#: Every match of an INSTRUCTION_PATTERNS pattern holds one of these (lower case).
-_INSTRUCTION_WORDS = (
-    "step", "\\boxed", "think", "answer", "final", "reasoning", "monologue", "respond",
-    "reply", "letter", "correct", "choose", "select", "pick", "please", "you", ":", "word",
-    "phrase", "integer", "floating", "output", "according", "thought", "briefly", "directly",
+#: For each of INSTRUCTION_PATTERNS, words (lower case) of which its every match holds one.
+_INSTRUCTION_GATES: tuple[tuple[str, ...], ...] = (
+    ("step",), ("\\boxed",), ("think", "answer"), ("final",), ("reasoning",), ("monologue",),
+    ("answer", "respond", "reply"), ("letter", "correct"), ("choose", "select", "pick"),
+    ("please", "you"), ("hint", "instruction", "note"), ("word", "phrase", "letter"),
+    ("floating", "integer"), ("output",), ("according",), ("answer",), ("you",), ("think",),
+    ("answer",), ("thought",), ("you",), ("briefly", "directly"),
 )  # fmt: skip
+#: Every match of an INSTRUCTION_PATTERNS pattern holds one of these (lower case).
+_INSTRUCTION_WORDS = tuple(dict.fromkeys(w for gate in _INSTRUCTION_GATES for w in gate))
 
 
 def _is_instruction(sentence: str, ins: Patterns | None = None) -> bool:
@@ -393,7 +450,7 @@ def _is_instruction(sentence: str, ins: Patterns | None = None) -> bool:
 
 
 def _is_hint(sentence: str) -> bool:
-    return _HINT.any(sentence.strip())
+    return _HINT.search(sentence.strip()) is not None
 
 
 def _first_instruction(text: str, ins: Patterns | None) -> int | None:
@@ -457,10 +514,12 @@ def _abbreviation_before(masked: str, a: int, end: int) -> bool:
 
 
 def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and masked[s].isspace():
-        s += 1
-    while e > s and masked[e - 1].isspace():
-        e -= 1
+    """``(s, e)`` without the white space at either end (``str.strip`` and
+    ``str.isspace`` agree on what white space is)."""
+    if s < e and masked[s].isspace():
+        s = e - len(masked[s:e].lstrip())
+    if e > s and masked[e - 1].isspace():
+        e = s + len(masked[s:e].rstrip())
     return s, e
 
 
@@ -522,8 +581,10 @@ def _question_clause(masked: str, s: int, e: int) -> int:
 
 # ---------------------------------------------------------------- parse
 
-_INSTRUCTION = Patterns(INSTRUCTION_PATTERNS, words=_INSTRUCTION_WORDS)
-_HINT = Patterns(HINT_PATTERNS)
+_INSTRUCTION = Patterns(INSTRUCTION_PATTERNS, gates=_INSTRUCTION_GATES)
+#: every hint pattern as one alternation: it matches where one of them does, in one search
+#: (the patterns are anchored at the start, so one pass of the engine rejects a sentence)
+_HINT = re.compile("|".join(f"(?:{p})" for p in HINT_PATTERNS), re.IGNORECASE)
 
 
 def parse(
@@ -551,7 +612,7 @@ def _cached(text: str, choices: tuple[str, ...], extra_patterns: tuple[str, ...]
 
 @functools.lru_cache(maxsize=64)
 def _patterns(extra_patterns: tuple[str, ...]) -> Patterns:
-    return Patterns(INSTRUCTION_PATTERNS, extra_patterns, _INSTRUCTION_WORDS)
+    return Patterns(INSTRUCTION_PATTERNS, extra_patterns, gates=_INSTRUCTION_GATES)
 
 
 def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
@@ -562,7 +623,9 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
         masked = masked[:a] + "\n" * (b - a) + masked[b:]
     raw: list[tuple[int, int, str]] = [(a, b, "placeholder") for a, b in holes]
 
-    block = _choice_lines(masked) or _inline_choices(masked)
+    block = (_choice_lines(masked) if _may_have_choice_lines(masked) else None) or _inline_choices(
+        masked
+    )
     if block is None and choices:
         block = _listed_choices(text, choices)
     taken = [(a, b) for a, b in holes]
@@ -614,6 +677,7 @@ def _line_pieces(line: str, ins: Patterns) -> tuple[tuple[int, int, str], ...]:
     on every row of a dataset is cut and classified once. ``tests/test_parse_speed.py``
     checks the pieces against the same cuts made inside whole texts.
     """
+    ins = ins.within(line)
     out: list[tuple[int, int, str]] = []
     for s, e in _sentences(line, 0, len(line), ins):
         if _is_instruction(line[s:e], ins):
