@@ -7,7 +7,9 @@ and byte identity across every driver. Ratios are measured side by side in one r
 
 Sections:
   map       corrupt_dataset time / identity ``ds.map(lambda x: x)`` time on noise-like and
-            diagram-like 512 px images (blank_image, random_image, remove_text)
+            diagram-like 512 px images (blank_image, random_image, remove_text), and
+            remove_text again on questions whose bodies differ on every row (see
+            distinct_question)
   select    the exact-ratio threshold over 1M keys (one vectorised pass)
   ray       Ray Data with 1 and 2 workers: rows/s and the peak private memory (RssAnon) of
             each corrupting actor, at each of --ray-rows
@@ -33,11 +35,43 @@ from typing import Any
 
 import hallucue_corrupt as hc
 
-from .data import build
+from .data import build, question
 from .run import NOTES_MARKER, machine, round_robin, table, write_report
 
 TARGETS = {"blank_image": 0.5, "random_image": 1.0, "remove_text": 1.0}
 COLUMNS = {"image_column": "image", "text_column": "problem", "key_column": "id"}
+DISTINCT = "remove_text, distinct bodies"
+#: the instruction line every benchmark question ends with
+TEMPLATE = question(0).rsplit("\n", 1)[1]
+
+
+def distinct_question(i: int) -> str:
+    """A question whose body differs on every row even with its LaTeX masked (the numbers
+    are plain text), ending in the same template line as :func:`benchmarks.data.question`.
+
+    The parser caches its cuts by masked line; the bodies of ``question`` mask to two
+    distinct lines (their numbers sit inside ``$..$``), so on them every line is a cache
+    hit. Here only the template line is, as on real data."""
+    return (
+        f"<image>In triangle ABC, AB = {i % 17 + 3} cm and the angle at B is {i % 80 + 10} "
+        f"degrees. The point D lies on BC with BD = {i}.5 cm. Find the length of AD.\n"
+        + TEMPLATE
+    )
+
+
+def _distinct(ds: Any, path: Path) -> Any:
+    """``ds`` with distinct question bodies, saved beside it and memory-mapped back (as
+    ``build`` gives ``ds``); only the id column is read, so no image is decoded."""
+    from datasets import load_from_disk
+
+    if not (path / "dataset_info.json").exists():
+        ds.map(
+            lambda ids, rows: {"problem": [distinct_question(i) for i in rows]},
+            batched=True,
+            with_indices=True,
+            input_columns=["id"],
+        ).save_to_disk(str(path))
+    return load_from_disk(str(path))
 
 
 def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list[dict[str, Any]]:
@@ -46,17 +80,22 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
 
     datasets.disable_caching()
     ds = build(n, size, cache, kind)
+    distinct = _distinct(ds, cache / f"synthetic-{kind}-{n}-{size}-distinct")
     jobs: dict[str, Callable[[], Any]] = {"identity": lambda: ds.map(lambda x: x)}
     for name in TARGETS:
         pipe = hc.Pipeline([hc.make(name)], seed=0)
         jobs[name] = lambda pipe=pipe: hc.corrupt_dataset(ds, pipe, **COLUMNS)
+    remove = hc.Pipeline([hc.make("remove_text")], seed=0)
+    jobs["identity, distinct"] = lambda: distinct.map(lambda x: x)
+    jobs[DISTINCT] = lambda: hc.corrupt_dataset(distinct, remove, **COLUMNS)
     times = round_robin(jobs, repeats)
-    identity = statistics.median(times["identity"])
     rows = []
-    for name, target in TARGETS.items():
+    for name, target in [*TARGETS.items(), (DISTINCT, TARGETS["remove_text"])]:
+        base = "identity, distinct" if name == DISTINCT else "identity"
+        identity = statistics.median(times[base])
         t = statistics.median(times[name])
         # each round's ratio (its run against that round's identity run): the spread
-        rounds = [a / b for a, b in zip(times[name], times["identity"], strict=True)]
+        rounds = [a / b for a, b in zip(times[name], times[base], strict=True)]
         rows.append(
             {
                 "images": kind,
@@ -70,7 +109,7 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
             }
         )
         print(
-            f"map  {kind:8s} {name:13s} {t:7.3f}s vs identity {identity:6.3f}s  ratio "
+            f"map  {kind:8s} {name:29s} {t:7.3f}s vs identity {identity:6.3f}s  ratio "
             f"{t / identity:5.2f} (rounds {min(rounds):.2f}-{max(rounds):.2f}; "
             f"target <= {target})",
             flush=True,
