@@ -54,8 +54,7 @@ def distinct_question(i: int) -> str:
     hit. Here only the template line is, as on real data."""
     return (
         f"<image>In triangle ABC, AB = {i % 17 + 3} cm and the angle at B is {i % 80 + 10} "
-        f"degrees. The point D lies on BC with BD = {i}.5 cm. Find the length of AD.\n"
-        + TEMPLATE
+        f"degrees. The point D lies on BC with BD = {i}.5 cm. Find the length of AD.\n" + TEMPLATE
     )
 
 

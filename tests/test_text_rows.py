@@ -105,20 +105,20 @@ def test_errors_placeholders_and_selection_go_as_the_engine_says(on_error, ratio
 
 
 def test_the_path_raises_as_the_engine_does():
-    kernel, binding = _kernel([Fails()], on_error="raise")
+    kernel, _ = _kernel([Fails()], on_error="raise")
     with pytest.raises(hc.FieldError, match="sample 't11', field 'problem': boom"):
         kernel(_table())
 
 
 def test_batches_of_any_size_give_the_same_rows():
-    kernel, binding = _kernel([hc.make("drop_conditions"), hc.make("remove_text")])
+    kernel, _ = _kernel([hc.make("drop_conditions"), hc.make("remove_text")])
     whole = kernel(_table())
     parts = [kernel(_table().slice(i, 3)) for i in range(0, len(TEXTS), 3)]
     assert pa.concat_tables(parts).equals(whole)
 
 
 def test_a_mismatch_on_the_first_row_sends_the_batch_to_the_engine():
-    kernel, binding = _kernel([hc.make("remove_text")])
+    kernel, _ = _kernel([hc.make("remove_text")])
     assert kernel._texts is not None
     good = kernel(_table())
     one = kernel._texts._one
@@ -151,7 +151,8 @@ def test_the_path_is_off_where_the_rule_says():
     assert path(hc.make("remove_text"), hc.make("replace_numbers")) is not None
     assert path(hc.make("remove_text", p=0.5)) is None
     assert path(hc.make("remove_text"), hc.make("blank_image"), image="image") is None
-    assert path(hc.make("one_of", corruptions=[hc.make("remove_text"), hc.make("remove_choices")])) is None
+    either = [hc.make("remove_text"), hc.make("remove_choices")]
+    assert path(hc.make("one_of", corruptions=either)) is None
 
 
 def test_corrupt_dataset_takes_the_path_and_matches_the_engine():

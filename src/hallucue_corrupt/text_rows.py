@@ -19,13 +19,13 @@ batch goes to the engine.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
 
 from .base import Context, TextCorruption
-from .fields import count_placeholders
+from .functional.text import count_placeholders
 from .records import dumps
 
 __all__ = ["TextRows"]
@@ -89,7 +89,8 @@ class TextRows:
                 rest.append(slot)
                 continue
             new, entries = done
-            record = dumps(_record(self.pipeline, RecordState(canon[i], self.epoch, entries), True))
+            state = cast(Any, RecordState(canon[i], self.epoch, entries))
+            record = dumps(_record(self.pipeline, state, True))
             if not checked:  # the engine on the first row: the same text and record?
                 checked = True
                 row, expected = run({self.column: text}, canon[i])
@@ -114,4 +115,3 @@ class TextRows:
         if count_placeholders(new) != count_placeholders(text):
             return None
         return new, entries
-
