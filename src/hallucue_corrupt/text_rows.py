@@ -78,12 +78,11 @@ class TextRows:
         from .engine import _record
         from .kernel import RecordState
 
-        column = table.column(self.column)
+        texts = table.column(self.column).take(pa.array(chosen, pa.int64())).to_pylist()
         target = changed[self.column]
         rest: list[int] = []
         checked = False
-        for slot, i in enumerate(chosen.tolist()):
-            text = column[i].as_py()
+        for slot, (i, text) in enumerate(zip(chosen.tolist(), texts, strict=True)):
             done = self._one(text, canon[i]) if isinstance(text, str) else None
             if done is None:
                 rest.append(slot)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -152,6 +153,7 @@ def _mark(letter: str) -> str:
 
 
 _BRACE = re.compile(r"[{}]")
+_START = operator.itemgetter(0)  # a span tuple's start: what spans are ordered by
 
 
 def _masked(text: str) -> str:
@@ -657,11 +659,11 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
             pieces += [(pos + s, pos + e, kind) for s, e, kind in _line_pieces(line, ins)]
         pos += len(line) + 1
     # instructions at the start or end (through placeholders/labels/hints) are template
-    ordered = sorted([*pieces, *[r for r in raw if r[2] != "choices"]], key=lambda p: p[0])
+    ordered = sorted([*pieces, *[r for r in raw if r[2] != "choices"]], key=_START)
     roles = _template_runs(ordered)
     spans = [(a, b, role) for (a, b, _), role in zip(ordered, roles, strict=True)]
     spans += [r for r in raw if r[2] == "choices"]
-    spans.sort(key=lambda p: p[0])
+    spans.sort(key=_START)
     spans = _mark_question(masked, spans)
     return Parse(text, [Span(a, b, role, text[a:b]) for a, b, role in spans])  # type: ignore[arg-type]
 
