@@ -77,7 +77,7 @@ class BatchKernel:
         self.touched = binding.fields
         # the record of an unselected row is this template with its key filled in
         template = _record(
-            binding.pipeline, cast(Any, RecordState(_SENTINEL, binding.epoch)), False
+            binding.pipeline, cast(Any, _RecordState(_SENTINEL, binding.epoch)), False
         )
         head, tail = dumps(template).split(json.dumps(_SENTINEL, ensure_ascii=False))
         self._head, self._tail = head, tail
@@ -388,7 +388,7 @@ def _binary(values: list[Any], kind: pa.DataType) -> pa.Array:
 
 
 @dataclasses.dataclass
-class RecordState:
+class _RecordState:
     """What :func:`hallucue_corrupt.engine._record` reads of a row's state: enough to build
     the record of an unselected row, or of a row corrupted outside the engine."""
 

@@ -76,7 +76,7 @@ class TextRows:
         ``changed[column]`` (by position in ``chosen``) and their records to ``records``
         (by row). Returns the positions in ``chosen`` left to the row engine."""
         from .engine import _record
-        from .kernel import RecordState
+        from .kernel import _RecordState
 
         texts = table.column(self.column).take(pa.array(chosen, pa.int64())).to_pylist()
         target = changed[self.column]
@@ -88,7 +88,7 @@ class TextRows:
                 rest.append(slot)
                 continue
             new, entries = done
-            state = cast(Any, RecordState(canon[i], self.epoch, entries))
+            state = cast(Any, _RecordState(canon[i], self.epoch, entries))
             record = dumps(_record(self.pipeline, state, True))
             if not checked:  # the engine on the first row: the same text and record?
                 checked = True
