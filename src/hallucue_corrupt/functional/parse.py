@@ -52,6 +52,7 @@ __all__ = [
     "Parse",
     "Role",
     "Span",
+    "clear_caches",
     "parse",
 ]
 
@@ -610,6 +611,13 @@ def parse(
 def _cached(text: str, choices: tuple[str, ...], extra_patterns: tuple[str, ...]) -> Parse:
     ins = _patterns(extra_patterns) if extra_patterns else _INSTRUCTION
     return _parse(text, choices or None, ins)
+
+
+def clear_caches() -> None:
+    """Empty the parser's caches (the last parses, the cuts of each line): what a first
+    pass over a dataset meets, for a benchmark; results never depend on them."""
+    _cached.cache_clear()
+    _line_pieces.cache_clear()
 
 
 @functools.lru_cache(maxsize=64)
