@@ -3,7 +3,8 @@
 The parser skips the instruction patterns for a text holding none of their words (and runs
 only the patterns whose own words it holds), masks braces by scanning the braces only,
 reads only the last word before a full stop, caches the cuts of each line by its masked
-text, and checks cheap necessary conditions before the choices searches. Each shortcut is
+text and the instruction searches of each sentence, and checks cheap necessary conditions
+before the choices searches. Each shortcut is
 checked here against the plain version (the parses of the real-question tests in
 test_text_parser.py are unchanged as well)."""
 
@@ -133,14 +134,17 @@ def test_a_line_cuts_the_same_alone_and_inside_any_text(before, after, line, ext
 
 @settings(max_examples=100, deadline=None)
 @given(lines, lines, lines)
-def test_a_line_parses_the_same_whatever_question_cached_it_first(first, shared, second):
+def test_a_text_parses_the_same_whatever_question_filled_the_caches(first, shared, second):
     a, b = "\n".join([*first, *shared]), "\n".join([*shared, *second])
+    # joined with a space too: the shared sentences then sit in lines that differ
+    c, d = " ".join([*first, *shared]), " ".join([*shared, *second])
+    P.clear_caches()
+    cold = [P.parse(b).to_dict(), P.parse(d).to_dict()]
+    P.clear_caches()
+    P.parse(a)  # warms the caches with the shared lines and sentences, in other questions
+    P.parse(c)
     P._cached.cache_clear()
-    P._line_pieces.cache_clear()
-    cold = P.parse(b).to_dict()
-    P._cached.cache_clear()
-    P.parse(a)  # warms the cache with the shared lines, met inside another question
-    assert P.parse(b).to_dict() == cold
+    assert [P.parse(b).to_dict(), P.parse(d).to_dict()] == cold
 
 
 @settings(max_examples=150, deadline=None)
