@@ -615,7 +615,9 @@ def parse(
     those strings (with or without a letter) become the choices block. ``extra_patterns``
     are more regexes (case-insensitive) marking instruction sentences. The last few
     hundred parses are cached (a random corruption parses in ``draw`` and ``transform``);
-    treat the result as read-only.
+    treat the result as read-only. The cuts of each line and the instruction searches of
+    each sentence are cached too (they depend on that line or sentence alone), so a
+    template repeated on every row is parsed once; :func:`clear_caches` empties them all.
     """
     return _cached(text, tuple(choices) if choices else (), tuple(extra_patterns))
 
