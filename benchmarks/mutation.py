@@ -423,9 +423,15 @@ EQUIVALENT: dict[str, str] = {
     },
     **{
         f"hallucue_corrupt.kernel.x__scatter__mutmut_{n}": (
-            "a float mask gives the same flatnonzero as a bool one"
+            "a float mask (or None stored in a bool one, False) gives the same flatnonzero"
         )
-        for n in (13, 15)
+        for n in (13, 15, 16)
+    },
+    **{
+        f"hallucue_corrupt.kernel.x__scatter__mutmut_{n}": (
+            "np.arange(n) is int64 on the 64-bit platforms this runs on"
+        )
+        for n in (32, 34)
     },
     # report.py
     **{
