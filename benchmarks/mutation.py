@@ -203,6 +203,10 @@ EQUIVALENT: dict[str, str] = {
         "'i' and 'u' are still in the string 'XXiuXX' (a membership test on characters)"
     ),
     # issue 17e: kernel.py, donors.py, binary.py, pcg.py (re-judged on main at 939f767)
+    "hallucue_corrupt.donors.xǁDonorSwapǁof__mutmut_9": (
+        "a lone random_image touches only its image column: fields == [column] whenever "
+        "column is set, and a None column is refused either way"
+    ),
     "hallucue_corrupt.donors.xǁDonorSwapǁ__call____mutmut_55": (
         "the stand-in bound of rows already refused: their draws are never read"
     ),
@@ -268,6 +272,9 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (73, 75, 76)
     },
+    "hallucue_corrupt.binary.x_gather_binary__mutmut_92": (
+        "without null_count pyarrow counts the nulls from the validity bitmap"
+    ),
     "hallucue_corrupt.binary.x_gather_binary__mutmut_78": (
         "pyarrow drops a validity bitmap given with null_count=0: the same array"
     ),
@@ -310,7 +317,7 @@ EQUIVALENT: dict[str, str] = {
         f"hallucue_corrupt.kernel.x_png_headers__mutmut_{n}": (
             "float zeros hold, compare and convert header bytes (0-255) as uint8 zeros do"
         )
-        for n in (23, 25, 63)
+        for n in (23, 25, 61, 63)
     },
     "hallucue_corrupt.kernel.x_png_headers__mutmut_70": (
         "rows already refused (null or short) keep an all-zero head, which fails the "
@@ -356,7 +363,7 @@ EQUIVALENT: dict[str, str] = {
             "the fast binary builder skipped: pa.array builds the same array (only slower, "
             "which benchmarks/scale.py measures)"
         )
-        for n in (1, 5, 9, 26)
+        for n in (1, 4, 5, 8, 9, 26)
     },
     **{
         f"hallucue_corrupt.kernel.x_to_arrow__mutmut_{n}": (
@@ -432,6 +439,12 @@ EQUIVALENT: dict[str, str] = {
             "np.arange(n) is int64 on the 64-bit platforms this runs on"
         )
         for n in (32, 34)
+    },
+    **{
+        f"hallucue_corrupt.kernel.x__scatter__mutmut_{n}": (
+            "zip(strict=...) of the pieces and the rows they go to: always the same length"
+        )
+        for n in (38, 41, 42)
     },
     # report.py
     **{

@@ -152,3 +152,16 @@ def test_a_pool_of_another_binary_type_leaves_the_batch_to_the_engine():
         new, record = binding.apply({"image": row["image"]}, row["id"], kind="dict")
         assert out[i]["hallucue"] == hc.records.dumps(record)
         assert out[i]["image"] == new["image"]
+
+
+def test_only_a_lone_random_image_takes_the_swap():
+    ds = _dataset(["a", "b", "c"])
+
+    def swap(*corruptions):
+        pipe = hc.Pipeline(list(corruptions))
+        return DonorSwap.of(pipe.bind(image_column="image", key_column="id", pool=ds, dataset=ds))
+
+    assert swap(hc.make("random_image")) is not None
+    assert swap(hc.make("random_image"), hc.make("gaussian_noise")) is None
+    assert swap(hc.make("gaussian_noise")) is None
+    assert swap(hc.make("blank_image")) is None
