@@ -438,8 +438,11 @@ EQUIVALENT: dict[str, str] = {
         f"hallucue_corrupt.kernel.x__scatter__mutmut_{n}": (
             "np.arange(n) is int64 on the 64-bit platforms this runs on"
         )
-        for n in (32, 34)
+        for n in (32, 34, 46, 48)
     },
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ__call____mutmut_29": (
+        "ensure_ascii=None is falsy, as False"
+    ),
     **{
         f"hallucue_corrupt.kernel.x__scatter__mutmut_{n}": (
             "zip(strict=...) of the pieces and the rows they go to: always the same length"

@@ -246,14 +246,19 @@ def test_record_batches_schema_metadata_and_a_single_key():
     tagged = BatchKernel(binding, metadata={b"huggingface": b"{}", b"input": b"new"})
     for batch in (table, table.to_batches()[0]):
         out = tagged(batch)
+        assert isinstance(out, pa.Table)  # a RecordBatch comes back as a Table
         assert out.schema.metadata == {b"input": b"new", b"other": b"kept", b"huggingface": b"{}"}
         assert out.drop_columns([]).to_pylist() == plain.to_pylist()
     # no key column: one row keyed by a bare int, as by a list of one
     nokey = hc.Pipeline([hc.make("gaussian_noise")], seed=2).bind(image_column="image")
     one = table.slice(3, 1)
     assert BatchKernel(nokey)(one, 3).to_pylist() == BatchKernel(nokey)(one, [3]).to_pylist()
-    with pytest.raises(ValueError, match="rows have no key"):
+    with pytest.raises(ValueError, match=r"^rows have no key: give key_column, or pass row"):
         BatchKernel(nokey)(one)
+    with pytest.raises(hc.FieldError, match=r"^no key column 'id' in the dataset$"):
+        BatchKernel(binding)(table.drop_columns(["id"]))
+    with pytest.raises(hc.FieldError, match=r"^no column 'image' in the dataset$"):
+        BatchKernel(binding)(table.drop_columns(["image"]))
 
 
 def test_unselected_rows_with_non_ascii_keys_are_recorded_as_the_engine_does():
