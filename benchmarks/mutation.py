@@ -444,6 +444,31 @@ EQUIVALENT: dict[str, str] = {
         "ensure_ascii=None is falsy, as False"
     ),
     **{
+        f"hallucue_corrupt.kernel.xǁBatchKernelǁ__init____mutmut_{n}": (
+            "the sentinel is ASCII but for its NUL bytes, escaped as \\u0000 whatever "
+            "ensure_ascii says; ensure_ascii=None is falsy, as False"
+        )
+        for n in (31, 33, 34)
+    },
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ__init____mutmut_18": _CAST,
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ__init____mutmut_41": (
+        "a selection ratio of 2 selects every row, as 1 does (ratio >= 1)"
+    ),
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ__init____mutmut_49": (
+        "DonorSwap.of is None for a header-only pipeline (blank_image is not random_image), "
+        "so asking it changes nothing"
+    ),
+    **{
+        f"hallucue_corrupt.kernel.xǁBatchKernelǁ__call____mutmut_{n}": (
+            "pa.array infers string from a list of record strings"
+        )
+        for n in (140, 142)
+    },
+    "hallucue_corrupt.kernel.xǁBatchKernelǁ_header_only_column__mutmut_2": (
+        "a pipeline of header-only corruptions (blank_image) needs no text and edits no "
+        "placeholder, so it touches only the image column: the loop returns the same"
+    ),
+    **{
         f"hallucue_corrupt.kernel.x__scatter__mutmut_{n}": (
             "zip(strict=...) of the pieces and the rows they go to: always the same length"
         )
