@@ -363,7 +363,7 @@ EQUIVALENT: dict[str, str] = {
             "the fast binary builder skipped: pa.array builds the same array (only slower, "
             "which benchmarks/scale.py measures)"
         )
-        for n in (1, 4, 5, 8, 9, 26)
+        for n in (1, 4, 5, 8)
     },
     **{
         f"hallucue_corrupt.kernel.x_to_arrow__mutmut_{n}": (
