@@ -220,11 +220,20 @@ EQUIVALENT: dict[str, str] = {
         f"hallucue_corrupt.donors.xǁDonorSwapǁ__call____mutmut_{n}": (
             "zip(strict=...) of the slots and their donor keys (keys_at of as many ranks)"
         )
-        for n in (138, 141)
+        for n in (138, 141, 142)
     },
     "hallucue_corrupt.donors.x__quote__mutmut_1": (
         "json.dumps(text, ensure_ascii=False) of a text _PLAIN matches is '\"' + text + '\"'"
     ),
+    "hallucue_corrupt.donors.x__quote__mutmut_9": "ensure_ascii=None is falsy, as False",
+    **{
+        f"hallucue_corrupt.donors.x__frame__mutmut_{n}": (
+            "the frame's row is a PNG whose first donor passed the checks: its engine record "
+            "always has a corruptions list of one applied entry and no error, and a record "
+            "that differs fails the final records[0] check all the same"
+        )
+        for n in (3, 5, 8, 9, 17, 18)
+    },
     "hallucue_corrupt.donors.x__frame__mutmut_35": (
         "find and rfind agree on a mark the next line requires to occur exactly once"
     ),
@@ -233,7 +242,7 @@ EQUIVALENT: dict[str, str] = {
             "a dead branch: the donors are an Arrow struct of the batch column's own type, "
             "whose headers png_headers has just read, so it never returns None here"
         )
-        for n in (9, 10, 11, 12)
+        for n in (9, 10, 11, 12, 13)
     },
     **{
         f"hallucue_corrupt.donors.x__png_donors__mutmut_{n}": (
