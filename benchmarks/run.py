@@ -66,17 +66,25 @@ def median_time(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
-def round_robin(jobs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+def round_robin(
+    jobs: dict[str, Callable[[], Any]],
+    repeats: int,
+    cpu: dict[str, list[float]] | None = None,
+) -> dict[str, list[float]]:
     """Wall times of ``repeats`` rounds of every job in turn (same conditions for each),
-    after one warm-up run of the first (the dataset's pages are then in memory)."""
+    after one warm-up run of the first (the dataset's pages are then in memory). ``cpu``,
+    when given, receives each run's CPU time of this process (steadier than wall time
+    when other jobs share the machine; it misses work done in other processes)."""
     next(iter(jobs.values()))()
     free_map_outputs()
     times: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(repeats):
         for name, job in jobs.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             job()
             times[name].append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(time.process_time() - start_cpu)
             free_map_outputs()
     return times
 

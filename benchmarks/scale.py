@@ -7,7 +7,9 @@ and byte identity across every driver. Ratios are measured side by side in one r
 
 Sections:
   map       corrupt_dataset time / identity ``ds.map(lambda x: x)`` time on noise-like and
-            diagram-like 512 px images (blank_image, random_image, remove_text)
+            diagram-like 512 px images (blank_image, random_image, remove_text), and
+            remove_text again on questions whose bodies differ on every row (see
+            distinct_question)
   select    the exact-ratio threshold over 1M keys (one vectorised pass)
   ray       Ray Data with 1 and 2 workers: rows/s and the peak private memory (RssAnon) of
             each corrupting actor, at each of --ray-rows
@@ -33,11 +35,51 @@ from typing import Any
 
 import hallucue_corrupt as hc
 
-from .data import build
+from .data import build, question
 from .run import NOTES_MARKER, machine, round_robin, table, write_report
 
 TARGETS = {"blank_image": 0.5, "random_image": 1.0, "remove_text": 1.0}
 COLUMNS = {"image_column": "image", "text_column": "problem", "key_column": "id"}
+DISTINCT = "remove_text, distinct bodies"
+#: the instruction line every benchmark question ends with
+TEMPLATE = question(0).rsplit("\n", 1)[1]
+
+
+def distinct_question(i: int) -> str:
+    """A question whose body differs on every row even with its LaTeX masked (the numbers
+    are plain text), ending in the same template line as :func:`benchmarks.data.question`.
+
+    The parser caches its cuts by masked line; the bodies of ``question`` mask to two
+    distinct lines (their numbers sit inside ``$..$``), so on them every line is a cache
+    hit. Here only the template line is, as on real data."""
+    return (
+        f"<image>In triangle ABC, AB = {i % 17 + 3} cm and the angle at B is {i % 80 + 10} "
+        f"degrees. The point D lies on BC with BD = {i}.5 cm. Find the length of AD.\n" + TEMPLATE
+    )
+
+
+def _first_pass(ds: Any, pipe: hc.Pipeline) -> Any:
+    """``corrupt_dataset`` as a first pass over ``ds``: the question parser's caches are
+    emptied first (else later rounds would find every line of the earlier ones cached)."""
+    from hallucue_corrupt.functional.parse import clear_caches
+
+    clear_caches()
+    return hc.corrupt_dataset(ds, pipe, **COLUMNS)
+
+
+def _distinct(ds: Any, path: Path) -> Any:
+    """``ds`` with distinct question bodies, saved beside it and memory-mapped back (as
+    ``build`` gives ``ds``); only the id column is read, so no image is decoded."""
+    from datasets import load_from_disk
+
+    if not (path / "dataset_info.json").exists():
+        ds.map(
+            lambda ids, rows: {"problem": [distinct_question(i) for i in rows]},
+            batched=True,
+            with_indices=True,
+            input_columns=["id"],
+        ).save_to_disk(str(path))
+    return load_from_disk(str(path))
 
 
 def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list[dict[str, Any]]:
@@ -46,17 +88,25 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
 
     datasets.disable_caching()
     ds = build(n, size, cache, kind)
+    distinct = _distinct(ds, cache / f"synthetic-{kind}-{n}-{size}-distinct")
     jobs: dict[str, Callable[[], Any]] = {"identity": lambda: ds.map(lambda x: x)}
     for name in TARGETS:
         pipe = hc.Pipeline([hc.make(name)], seed=0)
-        jobs[name] = lambda pipe=pipe: hc.corrupt_dataset(ds, pipe, **COLUMNS)
-    times = round_robin(jobs, repeats)
-    identity = statistics.median(times["identity"])
+        jobs[name] = lambda pipe=pipe: _first_pass(ds, pipe)
+    remove = hc.Pipeline([hc.make("remove_text")], seed=0)
+    jobs["identity, distinct"] = lambda: distinct.map(lambda x: x)
+    jobs[DISTINCT] = lambda: _first_pass(distinct, remove)
+    cpu: dict[str, list[float]] = {}
+    times = round_robin(jobs, repeats, cpu)
     rows = []
-    for name, target in TARGETS.items():
+    for name, target in [*TARGETS.items(), (DISTINCT, TARGETS["remove_text"])]:
+        base = "identity, distinct" if name == DISTINCT else "identity"
+        identity = statistics.median(times[base])
         t = statistics.median(times[name])
         # each round's ratio (its run against that round's identity run): the spread
-        rounds = [a / b for a, b in zip(times[name], times["identity"], strict=True)]
+        rounds = [a / b for a, b in zip(times[name], times[base], strict=True)]
+        # the same from CPU time (one process does all the work): steadier under load
+        cpu_rounds = [a / b for a, b in zip(cpu[name], cpu[base], strict=True)]
         rows.append(
             {
                 "images": kind,
@@ -65,14 +115,17 @@ def section_map(n: int, size: int, repeats: int, cache: Path, kind: str) -> list
                 "corrupt_s": t,
                 "ratio": t / identity,
                 "ratio_range": [min(rounds), max(rounds)],
+                "cpu_ratio": statistics.median(cpu[name]) / statistics.median(cpu[base]),
+                "cpu_range": [min(cpu_rounds), max(cpu_rounds)],
                 "target": target,
                 "met": t / identity <= target,
             }
         )
         print(
-            f"map  {kind:8s} {name:13s} {t:7.3f}s vs identity {identity:6.3f}s  ratio "
+            f"map  {kind:8s} {name:29s} {t:7.3f}s vs identity {identity:6.3f}s  ratio "
             f"{t / identity:5.2f} (rounds {min(rounds):.2f}-{max(rounds):.2f}; "
-            f"target <= {target})",
+            f"target <= {target}); CPU time ratio {rows[-1]['cpu_ratio']:.2f} "
+            f"(rounds {min(cpu_rounds):.2f}-{max(cpu_rounds):.2f})",
             flush=True,
         )
     return rows
@@ -351,13 +404,26 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "",
         f"Measured with `{command}` on {m['processor']} ({m['cpus']} CPUs), Python "
         f"{m['python']}, datasets {m['datasets']}, hallucue_corrupt {m['hallucue_corrupt']}. "
-        f"Map ratios are medians of {results['repeats']} runs, timed round-robin.",
+        f"Map ratios are medians of {results['repeats']} runs, timed round-robin; the CPU "
+        "ratio compares this process's CPU time (one process does each map's work), steadier "
+        "than wall time when other jobs share the machine.",
         "",
     ]
     if "map" in results:
         lines += ["## corrupt_dataset vs an identity map", ""]
         lines += table(
-            ["images", "corruption", "identity s", "corrupt s", "ratio", "rounds", "target", "met"],
+            [
+                "images",
+                "corruption",
+                "identity s",
+                "corrupt s",
+                "ratio",
+                "rounds",
+                "target",
+                "met",
+                "CPU ratio",
+                "CPU rounds",
+            ],
             [
                 [
                     r["images"],
@@ -368,6 +434,8 @@ def markdown(results: dict[str, Any], command: str) -> str:
                     "{:.2f}-{:.2f}".format(*r.get("ratio_range", [r["ratio"]] * 2)),
                     f"<= {r['target']}",
                     "yes" if r["met"] else "no",
+                    f"{r['cpu_ratio']:.2f}" if "cpu_ratio" in r else "",
+                    "{:.2f}-{:.2f}".format(*r["cpu_range"]) if "cpu_range" in r else "",
                 ]
                 for r in results["map"]
             ],

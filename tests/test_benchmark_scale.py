@@ -21,7 +21,7 @@ def test_scale_suite_runs_and_reports(tmp_path):
     )  # fmt: skip
     results = json.loads(out.read_text())
     assert [r["corruption"] for r in results["map"]] == [
-        "blank_image", "random_image", "remove_text"
+        "blank_image", "random_image", "remove_text", "remove_text, distinct bodies"
     ]  # fmt: skip
     assert all(r["identity_s"] > 0 and r["corrupt_s"] > 0 for r in results["map"])
     assert results["select"]["keys"] == 500 and results["select"]["seconds"] > 0

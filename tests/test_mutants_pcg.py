@@ -45,3 +45,17 @@ def test_mixed_bounds_per_seed_and_the_edges():
             first_integers(seeds[:1], np.array([bad], dtype=np.uint64))
     # the largest bound allowed is accepted
     first_integers(seeds[:1], np.array([2**32 - 2], dtype=np.uint64))
+
+
+def test_seeds_and_bounds_given_as_python_ints():
+    """Seeds as a list of Python ints (above 2**63 too) are read as uint64, as numpy's
+    PCG64 reads them; the error names the allowed bounds."""
+    seeds = [0, 7, 2**40 + 3, 2**63 + 11, 2**64 - 1]
+    values, exact = first_integers(seeds, [5, 1000, 3, 2**31, 77])  # type: ignore[arg-type]
+    numpy = [
+        np.random.Generator(np.random.PCG64(s)).integers(n)
+        for s, n in zip(seeds, [5, 1000, 3, 2**31, 77], strict=True)
+    ]
+    assert values[exact].tolist() == np.array(numpy)[exact].tolist() and exact.sum() >= 4
+    with pytest.raises(ValueError, match=r"^bounds must be in \[1, 2\*\*32 - 1\)$"):
+        first_integers([1], [0])  # type: ignore[arg-type]

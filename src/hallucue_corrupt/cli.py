@@ -81,14 +81,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-original", action="store_true", help="keep <column>_original copies")
     run.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     # engines and output formats (issue 12); handled in hallucue_corrupt.engines
-    run.add_argument("--engine", choices=["datasets", "ray"], default="datasets",
-                     help="datasets (one machine) or ray (Ray Data; pip install '.[ray]')")
+    run.add_argument(
+        "--engine",
+        choices=["datasets", "ray"],
+        default="datasets",
+        help="datasets (one machine) or ray (Ray Data; pip install '.[ray]')",
+    )
     run.add_argument("--ray-address", help="Ray cluster to join (auto: the running one)")
     run.add_argument("--workers", type=int, help="Ray actors (default: one per cluster CPU)")
-    run.add_argument("--format", choices=["arrow", "parquet"],
-                     help="output: arrow (save_to_disk) or parquet; ray and --streaming: parquet")
-    run.add_argument("--streaming", action="store_true",
-                     help="read INPUT as a stream (datasets engine), write parquet")
+    run.add_argument(
+        "--format",
+        choices=["arrow", "parquet"],
+        help="output: arrow (save_to_disk) or parquet; ray and --streaming: parquet",
+    )
+    run.add_argument(
+        "--streaming",
+        action="store_true",
+        help="read INPUT as a stream (datasets engine), write parquet",
+    )
 
     sub.add_parser("list", help="print the registered corruptions")
 

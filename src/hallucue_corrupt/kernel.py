@@ -11,6 +11,9 @@ so their outputs agree byte for byte per sample key. The kernel
   ``random_image`` draws, checks and copies every donor of the batch in Arrow
   (:class:`hallucue_corrupt.donors.DonorSwap`, whose docstring gives the rule for which
   batches and rows take it);
+- runs a text-only pipeline through each corruption's own ``run`` per text, without the
+  row engine's setup per row (:class:`hallucue_corrupt.text_rows.TextRows`, same rule
+  format);
 - runs every other selected row (and every row those paths leave) through
   :func:`hallucue_corrupt.engine.run_row`, the reference semantics, reading only the
   corrupted columns out of Arrow (an encoded image stays encoded: a blank is cached bytes,
@@ -35,6 +38,7 @@ from .engine import _record
 from .fields import FieldError
 from .records import dumps
 from .seeding import canonical_keys
+from .text_rows import TextRows
 
 __all__ = ["BatchKernel", "bind_kernel", "original_column", "png_headers"]
 
@@ -73,7 +77,7 @@ class BatchKernel:
         self.touched = binding.fields
         # the record of an unselected row is this template with its key filled in
         template = _record(
-            binding.pipeline, cast(Any, _Unselected(_SENTINEL, binding.epoch)), False
+            binding.pipeline, cast(Any, _RecordState(_SENTINEL, binding.epoch)), False
         )
         head, tail = dumps(template).split(json.dumps(_SENTINEL, ensure_ascii=False))
         self._head, self._tail = head, tail
@@ -81,6 +85,7 @@ class BatchKernel:
         self._selected = dataclasses.replace(binding, selection=always)
         self._header_column = self._header_only_column()
         self._swap = None if self._header_column is not None else DonorSwap.of(binding)
+        self._texts = TextRows.of(binding)
 
     @property
     def columns(self) -> list[str]:
@@ -128,6 +133,8 @@ class BatchKernel:
                 rest = self._by_header(table, chosen, canon, changed, records)
             elif self._swap is not None:
                 rest = self._by_donor(table, chosen, canon, records, fast)
+            elif self._texts is not None:
+                rest = self._texts(table, chosen, canon, changed, records, self._run)
             if rest.size:
                 self._by_row(table, chosen, rest, key_values, changed, records, keep)
             for c in self.touched:
@@ -381,8 +388,9 @@ def _binary(values: list[Any], kind: pa.DataType) -> pa.Array:
 
 
 @dataclasses.dataclass
-class _Unselected:
-    """What :func:`hallucue_corrupt.engine._record` reads of an unselected row's state."""
+class _RecordState:
+    """What :func:`hallucue_corrupt.engine._record` reads of a row's state: enough to build
+    the record of an unselected row, or of a row corrupted outside the engine."""
 
     sample: str
     epoch: int

@@ -31,6 +31,7 @@ __all__ = [
     "encode_png",
     "incompressible",
     "is_image_value",
+    "png_rows",
     "resolve_encoding",
 ]
 
@@ -197,8 +198,10 @@ def _write_png(pixels: np.ndarray, color_type: int, encoding: str) -> bytes:
     if encoding == "rle":
         idat: list[Any] = [_rle(_up_filtered(pixels).data)]
     else:
-        rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter 0 = none
-        rows[:, 1:] = pixels.reshape(height, -1)
+        rows = _scanlines(pixels)
+        if rows is None:  # copy the pixels behind a filter byte (0 = none) per row
+            rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)
+            rows[:, 1:] = pixels.reshape(height, -1)
         raw = rows.data.cast("B")
         if encoding == "huffman":
             idat = [_deflate(raw, zlib_ng.Z_HUFFMAN_ONLY)]
@@ -208,6 +211,34 @@ def _write_png(pixels: np.ndarray, color_type: int, encoding: str) -> bytes:
     return b"".join(
         [_PNG_SIGNATURE, *_chunk(b"IHDR", [header]), *_chunk(b"IDAT", idat), *_chunk(b"IEND", [])]
     )
+
+
+def png_rows(shape: tuple[int, ...]) -> np.ndarray:
+    """A new uint8 array of ``shape`` (HxW or HxWxC) laid out inside unfiltered PNG
+    scanlines: a zero filter byte before each row. A corruption that writes its output
+    here saves the stored and huffman writers a copy of the pixels (and, on this kind of
+    machine, the page faults of a second image-sized allocation)."""
+    height, row = shape[0], int(np.prod(shape[1:]))
+    lines = np.empty((height, 1 + row), dtype=np.uint8)
+    lines[:, 0] = 0
+    return lines[:, 1:].reshape(shape)
+
+
+def _scanlines(pixels: np.ndarray) -> np.ndarray | None:
+    """The unfiltered scanlines ``pixels`` is a view into (see :func:`png_rows`), or None."""
+    lines = pixels.base
+    height = pixels.shape[0]
+    if not isinstance(lines, np.ndarray) or lines.dtype != np.uint8 or lines.ndim != 2:
+        return None
+    row = pixels[0].size
+    fits = (
+        lines.shape == (height, 1 + row)
+        and lines.flags.c_contiguous
+        and pixels.__array_interface__["data"][0] == lines.__array_interface__["data"][0] + 1
+        and pixels.strides[0] == 1 + row
+        and pixels.reshape(height, -1).strides[1:] == (1,)
+    )
+    return lines if fits and not lines[:, 0].any() else None
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ __all__ = [
     "Parse",
     "Role",
     "Span",
+    "clear_caches",
     "parse",
 ]
 
@@ -152,6 +154,7 @@ def _mark(letter: str) -> str:
 
 
 _BRACE = re.compile(r"[{}]")
+_START = operator.itemgetter(0)  # a span tuple's start: what spans are ordered by
 
 
 def _masked(text: str) -> str:
@@ -250,6 +253,17 @@ def _may_have_choices_head(text: str) -> bool:
     return "choice" in low or "option" in low or "选项" in text or not _FOLDS.isdisjoint(text)
 
 
+#: a line opening with an ``A`` option marker, anywhere in a text
+_A_LINE = re.compile(r"(?m)^[ \t]*" + _mark("A"))
+
+
+def _may_have_choice_lines(masked: str) -> bool:
+    """False when :func:`_choice_lines` finds nothing: it needs a choices head or a line
+    opening with an ``A`` marker (what ``_A_LINE`` finds, and more: its marker may span a
+    line break)."""
+    return _may_have_choices_head(masked) or _A_LINE.search(masked) is not None
+
+
 def _choice_lines(masked: str) -> tuple[int, int] | None:
     """The block of option lines (``A:..``/``(A)..``/``A、..``) or a ``Choices:`` block."""
     lines = []
@@ -309,11 +323,15 @@ def _inline_choices(masked: str) -> tuple[int, int] | None:
     return None
 
 
+# Each mark opens with a literal (the bracket or the letter) and looks behind from there:
+# ``[(（](?<![A-Za-z0-9][(（])`` is ``(?<![A-Za-z0-9])[(（]``, and ``A(?<![^\s;；,，]A)`` is
+# ``(?:^|(?<=[\s;；,，]))A``, but the regex engine then scans for the literal instead of
+# trying the look-behind at every position.
 _INLINE_MARKS = [
-    tuple(re.compile(before + style.format(L=letter) + r"\s*(?=\S)") for letter in "AB")
-    for style, before in (
-        (r"[\(（]\s*{L}\s*[\)）]", r"(?<![A-Za-z0-9])"),
-        (r"{L}\s*[.．、:：]", r"(?:^|(?<=[\s;；,，]))"),
+    tuple(re.compile(style.format(L=letter) + r"\s*(?=\S)") for letter in "AB")
+    for style in (
+        r"[\(（](?<![A-Za-z0-9][\(（])\s*{L}\s*[\)）]",
+        r"{L}(?<![^\s;；,，]{L})\s*[.．、:：]",
     )
 ]
 
@@ -343,8 +361,10 @@ class Patterns:
     ``words`` (lower case), when given, are literals of which every match of a ``builtin``
     pattern contains one: a text holding none of them is answered without running the
     patterns (most sentences of a question hold none; ``tests/test_parse_speed.py`` checks
-    the words against the patterns). The four non-ASCII letters that match ASCII letters
-    under IGNORECASE (İ ı ſ K) turn the shortcut off. ``extra`` patterns always run.
+    the words against the patterns). ``gates``, when given, are such words for each builtin
+    pattern: only the patterns with one of their words in the text run (``words`` are then
+    every gate's words unless given). The four non-ASCII letters that match ASCII letters
+    under IGNORECASE (İ ı ſ K) turn the shortcuts off. ``extra`` patterns always run.
     """
 
     def __init__(
@@ -352,10 +372,35 @@ class Patterns:
         builtin: Sequence[str],
         extra: Sequence[str] = (),
         words: Sequence[str] | None = None,
+        gates: Sequence[Sequence[str]] | None = None,
     ) -> None:
         self.builtin = [re.compile(p, re.IGNORECASE) for p in builtin]
         self.extra = [re.compile(p, re.IGNORECASE) for p in extra]
+        if gates is not None and len(gates) != len(self.builtin):
+            raise ValueError(f"{len(gates)} gates for {len(self.builtin)} patterns")
+        if words is None and gates is not None:
+            words = list(dict.fromkeys(word for gate in gates for word in gate))
         self.words = tuple(words) if words is not None else None
+        by_word: dict[str, list[int]] = {}
+        for i, gate in enumerate(gates or ()):
+            for word in gate:
+                by_word.setdefault(word, []).append(i)
+        self._gates = None if gates is None else [(w, tuple(ix)) for w, ix in by_word.items()]
+        self._extra_only: Patterns | None = None
+
+    def within(self, text: str) -> Patterns:
+        """Patterns that answer as these do for ``text`` and every piece of it: these, or
+        the extra patterns alone when no builtin one can match anywhere in ``text``.
+
+        A piece of a text holding none of the words (lower-cased) and none of the folding
+        letters holds none either (the words are ASCII, and ``str.lower`` maps no other
+        character onto ASCII), so one check of a line spares one per sentence.
+        """
+        if self.words is None or not self.builtin or self._may_match(text):
+            return self
+        if self._extra_only is None:
+            self._extra_only = Patterns((), [rx.pattern for rx in self.extra])
+        return self._extra_only
 
     def _may_match(self, text: str) -> bool:
         if self.words is None:
@@ -366,39 +411,67 @@ class Patterns:
                 return True
         return not _FOLDS.isdisjoint(text)
 
+    def _candidates(self, text: str) -> list[re.Pattern[str]]:
+        """The builtin patterns that may match ``text`` (by its words and gates)."""
+        if self._gates is None or not _FOLDS.isdisjoint(text):
+            return self.builtin if self._may_match(text) else []
+        low = text.lower()
+        hit: set[int] = set()
+        for word, indices in self._gates:
+            if word in low:
+                hit.update(indices)
+        return [self.builtin[i] for i in sorted(hit)]
+
     def any(self, text: str) -> bool:
-        if self._may_match(text) and any(rx.search(text) for rx in self.builtin):
+        if any(rx.search(text) for rx in self._candidates(text)):
             return True
         return any(rx.search(text) for rx in self.extra)
 
     def first(self, text: str) -> int | None:
         """Where the first match of any pattern starts in ``text``, or None."""
-        patterns = [*self.builtin, *self.extra] if self._may_match(text) else self.extra
+        patterns = [*self._candidates(text), *self.extra]
         hits = [m.start() for rx in patterns if (m := rx.search(text))]
         return min(hits) if hits else None
 
 
 #: Non-ASCII letters that IGNORECASE matches with ASCII letters (``str.lower`` does not).
 _FOLDS = frozenset("\u0130\u0131\u017f\u212a")
-#: Every match of an INSTRUCTION_PATTERNS pattern holds one of these (lower case).
-_INSTRUCTION_WORDS = (
-    "step", "\\boxed", "think", "answer", "final", "reasoning", "monologue", "respond",
-    "reply", "letter", "correct", "choose", "select", "pick", "please", "you", ":", "word",
-    "phrase", "integer", "floating", "output", "according", "thought", "briefly", "directly",
+#: For each of INSTRUCTION_PATTERNS, words (lower case) of which its every match holds one.
+_INSTRUCTION_GATES: tuple[tuple[str, ...], ...] = (
+    ("step",), ("\\boxed",), ("think", "answer"), ("final",), ("reasoning",), ("monologue",),
+    ("answer", "respond", "reply"), ("letter", "correct"), ("choose", "select", "pick"),
+    ("please", "you"), ("hint", "instruction", "note"), ("word", "phrase", "letter"),
+    ("floating", "integer"), ("output",), ("according",), ("answer",), ("you",), ("think",),
+    ("answer",), ("thought",), ("you",), ("briefly", "directly"),
 )  # fmt: skip
+#: Every match of an INSTRUCTION_PATTERNS pattern holds one of these (lower case).
+_INSTRUCTION_WORDS = tuple(dict.fromkeys(w for gate in _INSTRUCTION_GATES for w in gate))
 
 
 def _is_instruction(sentence: str, ins: Patterns | None = None) -> bool:
-    return (_INSTRUCTION if ins is None else ins).any(sentence)
+    return _any_of(_INSTRUCTION if ins is None else ins, sentence)
+
+
+# Both answers depend on the patterns and the text alone, so they are cached: a template
+# sentence met on every row (EasyR1 joins its template to the question's last line with a
+# space, so the line differs per row but the template's sentences do not) is searched once.
+@functools.lru_cache(maxsize=4096)
+def _any_of(ins: Patterns, text: str) -> bool:
+    return ins.any(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_of(ins: Patterns, text: str) -> int | None:
+    return ins.first(text)
 
 
 def _is_hint(sentence: str) -> bool:
-    return _HINT.any(sentence.strip())
+    return _HINT.search(sentence.strip()) is not None
 
 
 def _first_instruction(text: str, ins: Patterns | None) -> int | None:
     """Where the first instruction pattern matches in ``text``, or None."""
-    return (_INSTRUCTION if ins is None else ins).first(text)
+    return _first_of(_INSTRUCTION if ins is None else ins, text)
 
 
 def _looks_sentence(line: str) -> bool:
@@ -457,10 +530,12 @@ def _abbreviation_before(masked: str, a: int, end: int) -> bool:
 
 
 def _trim(masked: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and masked[s].isspace():
-        s += 1
-    while e > s and masked[e - 1].isspace():
-        e -= 1
+    """``(s, e)`` without the white space at either end (``str.strip`` and
+    ``str.isspace`` agree on what white space is)."""
+    if s < e and masked[s].isspace():
+        s = e - len(masked[s:e].lstrip())
+    if e > s and masked[e - 1].isspace():
+        e = s + len(masked[s:e].rstrip())
     return s, e
 
 
@@ -522,8 +597,10 @@ def _question_clause(masked: str, s: int, e: int) -> int:
 
 # ---------------------------------------------------------------- parse
 
-_INSTRUCTION = Patterns(INSTRUCTION_PATTERNS, words=_INSTRUCTION_WORDS)
-_HINT = Patterns(HINT_PATTERNS)
+_INSTRUCTION = Patterns(INSTRUCTION_PATTERNS, gates=_INSTRUCTION_GATES)
+#: every hint pattern as one alternation: it matches where one of them does, in one search
+#: (the patterns are anchored at the start, so one pass of the engine rejects a sentence)
+_HINT = re.compile("|".join(f"(?:{p})" for p in HINT_PATTERNS), re.IGNORECASE)
 
 
 def parse(
@@ -538,7 +615,9 @@ def parse(
     those strings (with or without a letter) become the choices block. ``extra_patterns``
     are more regexes (case-insensitive) marking instruction sentences. The last few
     hundred parses are cached (a random corruption parses in ``draw`` and ``transform``);
-    treat the result as read-only.
+    treat the result as read-only. The cuts of each line and the instruction searches of
+    each sentence are cached too (they depend on that line or sentence alone), so a
+    template repeated on every row is parsed once; :func:`clear_caches` empties them all.
     """
     return _cached(text, tuple(choices) if choices else (), tuple(extra_patterns))
 
@@ -549,9 +628,17 @@ def _cached(text: str, choices: tuple[str, ...], extra_patterns: tuple[str, ...]
     return _parse(text, choices or None, ins)
 
 
+def clear_caches() -> None:
+    """Empty the parser's caches (the last parses, the cuts of each line, the instruction
+    searches of each sentence): what a first pass over a dataset meets, for a benchmark;
+    results never depend on them."""
+    for cache in (_cached, _line_pieces, _any_of, _first_of):
+        cache.cache_clear()
+
+
 @functools.lru_cache(maxsize=64)
 def _patterns(extra_patterns: tuple[str, ...]) -> Patterns:
-    return Patterns(INSTRUCTION_PATTERNS, extra_patterns, _INSTRUCTION_WORDS)
+    return Patterns(INSTRUCTION_PATTERNS, extra_patterns, gates=_INSTRUCTION_GATES)
 
 
 def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
@@ -562,7 +649,9 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
         masked = masked[:a] + "\n" * (b - a) + masked[b:]
     raw: list[tuple[int, int, str]] = [(a, b, "placeholder") for a, b in holes]
 
-    block = _choice_lines(masked) or _inline_choices(masked)
+    block = (_choice_lines(masked) if _may_have_choice_lines(masked) else None) or _inline_choices(
+        masked
+    )
     if block is None and choices:
         block = _listed_choices(text, choices)
     taken = [(a, b) for a, b in holes]
@@ -586,28 +675,43 @@ def _parse(text: str, choices: Sequence[str] | None, ins: Patterns) -> Parse:
         raw.append((a, b, "template"))
         masked_cut = masked_cut[:a] + "\n" * (b - a) + masked_cut[b:]
 
-    # sentences of what is left, line by line
-    sentences: list[tuple[int, int]] = []
+    # the pieces of what is left, line by line
+    pieces: list[tuple[int, int, str]] = []
     pos = 0
     for line in masked_cut.split("\n"):
         if line and not line.isspace():  # (a cut-out block leaves many empty lines)
-            sentences.extend(_sentences(masked_cut, pos, pos + len(line), ins))
+            pieces += [(pos + s, pos + e, kind) for s, e, kind in _line_pieces(line, ins)]
         pos += len(line) + 1
-    pieces: list[tuple[int, int, str]] = []
-    for s, e in sentences:
-        if _is_instruction(masked_cut[s:e], ins):
-            pieces.append((s, e, "instruction"))
-            continue
-        for a, b, hint in _split_hints(masked_cut, s, e):
-            pieces.append((a, b, "hint" if hint else "content"))
     # instructions at the start or end (through placeholders/labels/hints) are template
-    ordered = sorted([*pieces, *[r for r in raw if r[2] != "choices"]], key=lambda p: p[0])
+    ordered = sorted([*pieces, *[r for r in raw if r[2] != "choices"]], key=_START)
     roles = _template_runs(ordered)
     spans = [(a, b, role) for (a, b, _), role in zip(ordered, roles, strict=True)]
     spans += [r for r in raw if r[2] == "choices"]
-    spans.sort(key=lambda p: p[0])
+    spans.sort(key=_START)
     spans = _mark_question(masked, spans)
     return Parse(text, [Span(a, b, role, text[a:b]) for a, b, role in spans])  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_pieces(line: str, ins: Patterns) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, kind) of the pieces of one masked line, kind ``instruction``, ``hint``
+    or ``content``.
+
+    Every check behind it reads inside the line only (sentence ends, abbreviations, the
+    capitalised word before an instruction, hint parentheses and tails), so the pieces
+    depend on the line's text alone and are cached by it: an instruction template repeated
+    on every row of a dataset is cut and classified once. ``tests/test_parse_speed.py``
+    checks the pieces against the same cuts made inside whole texts.
+    """
+    ins = ins.within(line)
+    out: list[tuple[int, int, str]] = []
+    for s, e in _sentences(line, 0, len(line), ins):
+        if _is_instruction(line[s:e], ins):
+            out.append((s, e, "instruction"))
+            continue
+        for a, b, hint in _split_hints(line, s, e):
+            out.append((a, b, "hint" if hint else "content"))
+    return tuple(out)
 
 
 def _template_runs(ordered: list[tuple[int, int, str]]) -> list[str]:
