@@ -589,7 +589,7 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (11, 12)
     },
-    # lane 17f: functional/image.py, functional/parse.py and media.py run in full after the
+    # lane 17f: functional/image.py, functional/parse.py and media.py run after the
     # cache fix (main at 939f767)
     **{
         f"hallucue_corrupt.functional.image.x_mode_color__mutmut_{n}": (
@@ -651,9 +651,12 @@ EQUIVALENT: dict[str, str] = {
             "a float64 colour matrix: OpenCV transforms 8-bit pixels in its own precision (the "
             "same pixels on 100 random 30x30 images at five factors)"
         )
-        for f, ns in (("contrast8", (5, 13, 15)), ("desaturate8", (25, 27, 46, 48)))
+        for f, ns in (("contrast8", (5, 7, 13, 15)), ("desaturate8", (25, 27, 46, 48)))
         for n in ns
     },
+    "hallucue_corrupt.functional.image.x_occlude__mutmut_47": (
+        "rng.integers(high) draws exactly as rng.integers(0, high)"
+    ),
     "hallucue_corrupt.functional.image.x_occlude__mutmut_57": (
         "rng.integers(high) draws exactly as rng.integers(0, high)"
     ),
