@@ -254,7 +254,7 @@ def _ray_run(path: Path, n: int, workers: int, cache: Path) -> dict[str, Any]:
     pipe = hc.Pipeline([hc.make("random_image"), hc.make("remove_text")], ratio=0.5)
     with tempfile.TemporaryDirectory(dir=cache) as tmp, _PeakMemory() as memory:
         start = time.perf_counter()
-        ds = hray.corrupt(str(path), pipe, workers=workers, rows_per_block=1000, **COLUMNS)
+        ds = hray.corrupt(str(path), pipe, workers=workers, **COLUMNS)
         summary = hray.write(ds, Path(tmp) / "out")
         seconds = time.perf_counter() - start
     assert summary["rows"] == n

@@ -87,9 +87,10 @@ def test_either_parquet_reader_gives_the_same_rows(cluster, data, datasource_v2)
     )
     assert context.use_datasource_v2 == before  # the switch is put back after the read
     _check(out.take_all(), expected)
-    # V1 reads row groups (32 rows each here) as blocks; V2 reads a file as one block
-    reads = [line for line in out.stats().splitlines() if "Read" in line and "blocks" in line]
-    assert any("ReadFiles" in line for line in reads) == datasource_v2, reads
+    # V2 reads a file as one block, cut for the actors; V1 hands out many blocks, uncut
+    ops = [line for line in out.stats().splitlines() if line.startswith("Operator")]
+    assert any("ReadFiles" in line for line in ops) == datasource_v2, ops
+    assert any("Repartition" in line for line in ops) == datasource_v2, ops
 
 
 def test_errors_raise_our_message_or_skip(cluster, tmp_path):
