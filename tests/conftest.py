@@ -7,6 +7,8 @@ import io
 import json
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -122,4 +124,18 @@ def _caches_cleared_under_mutmut():
                 for value in list(vars(module).values()):
                     if callable(getattr(value, "cache_clear", None)):
                         value.cache_clear()
+        _own_datasets_cache()
     yield
+
+
+def _own_datasets_cache() -> None:
+    """A ``datasets`` cache folder for this process alone. With filelock 3.32 (what the
+    ``lmms_eval`` extra's ``filelock<4`` resolves to), a forked mutant's
+    ``Dataset.from_json`` failed on ``FileLock ... was inherited across fork`` for the
+    lock file the parent's clean run had used: every mutant whose tests build a dataset
+    from a file counted as killed, whatever the mutation. Another folder is another
+    lock file."""
+    import datasets
+
+    own = Path(tempfile.gettempdir()) / f"hallucue-mutmut-{os.getpid()}"
+    datasets.config.HF_DATASETS_CACHE = own
