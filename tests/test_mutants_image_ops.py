@@ -161,13 +161,14 @@ def test_from_unit_rebuilds_float_bool_and_rgba_arrays():
     assert F.from_unit(levels, how).tolist() == [[False, True, True], [False, True, False]]
 
 
-def test_from_unit_keeps_16_bit_images_16_bit():
-    values = np.array([[0, 1000, 40000, 65535]], np.uint16)
+@pytest.mark.parametrize(("dtype", "mode"), [(np.uint16, "I;16"), (np.int32, "I")])
+def test_from_unit_keeps_16_and_32_bit_integer_images(dtype, mode):
+    values = np.array([[0, 1000, 40000, 65535]], dtype)
     pil = Image.fromarray(values)
-    assert pil.mode == "I;16"
+    assert pil.mode == mode
     unit, how = F.to_unit(ImageRef(pil))
     out = F.from_unit(unit, how)
-    assert out.mode == "I;16" and np.asarray(out).tolist() == values.tolist()
+    assert out.mode == mode and np.asarray(out).tolist() == values.tolist()
 
 
 def test_gaussian_noise_over_several_blocks_is_float32_with_the_asked_std():
@@ -177,12 +178,3 @@ def test_gaussian_noise_over_several_blocks_is_float32_with_the_asked_std():
     noise = out.astype(np.float64) - 0.5
     tail = noise.reshape(-1)[-5000:]  # the last, partial block is noise too
     assert abs(noise.std() - 0.1) < 0.002 and abs(tail.std() - 0.1) < 0.01
-
-
-def test_from_unit_keeps_32_bit_integer_images_32_bit():
-    values = np.array([[0, 1000, 40000, 65535]], np.int32)
-    pil = Image.fromarray(values)
-    assert pil.mode == "I"
-    unit, how = F.to_unit(ImageRef(pil))
-    out = F.from_unit(unit, how)
-    assert out.mode == "I" and np.asarray(out).tolist() == values.tolist()

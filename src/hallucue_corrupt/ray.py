@@ -170,9 +170,9 @@ def corrupt(
       schema, where an image column is a plain struct).
     - ``datasource_v2``: read parquet paths with Ray's DataSourceV2 reader (Ray's own
       default). Off by default: in Ray 2.60 it starts footer-reader actors on every read
-      (seconds of a run's start; 8-14 s against 1.3-1.5 s for 50k rows here) and reads a
-      file as one block, so no actor starts until the whole file is read. The V1 reader
-      reads row groups as blocks, in parallel. Either gives the same rows.
+      (2-3.5 s of a run's start here, even for a 10-row file) and reads a file as one
+      block, so no actor starts until the whole file is read. The V1 reader hands a file
+      out in many blocks as it reads. Either gives the same rows.
     - Rows whose corruption failed under ``on_error="skip"`` are dropped; under
       ``"raise"`` the first error stops the run (:func:`write` re-raises our error, not
       Ray's wrapper).
