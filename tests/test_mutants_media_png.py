@@ -1,0 +1,132 @@
+"""PNG edges of media.py that the full mutation run of issue 17 (lane 17h) found untested:
+pixels that live inside another array's rows, the chunk walk that looks for an eXIf
+chunk, the ``auto`` encoding's threshold, and PIL ``F`` results read into float arrays.
+Public names of ``hallucue_corrupt.media`` (and ``functional.image.to_pixels``) only."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+from zlib_ng import zlib_ng
+
+from hallucue_corrupt.functional.image import to_pixels
+from hallucue_corrupt.media import ImageRef, encode_png, incompressible, png_rows
+
+
+def _noise(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+
+
+def _chunk(tag: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+
+# -- pixels that are a view into some other array's rows ---------------------------------------
+
+
+def _views() -> list[np.ndarray]:
+    """Views whose base is a 2-D uint8 array with a zero first column, which look like the
+    scanlines of png_rows in all but one respect each."""
+    wide = _noise((4, 10), seed=1)
+    wide[:, 0] = 0
+    exact = _noise((4, 9), seed=2)
+    exact[:, 0] = 0
+    tall = _noise((5, 9), seed=3)
+    tall[:, 0] = 0
+    return [
+        wide[:, 2:],  # rows 10 bytes apart: not 1 + row
+        exact[:, :8],  # shape (h, 1 + row) and rows 9 apart, but no filter byte before them
+        tall[:4, 1:],  # filter byte and row stride fit, but the base has a fifth row
+        wide[:, 1:6],  # only the last axis is contiguous
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["stored", "huffman"])
+def test_a_view_of_other_rows_is_encoded_as_its_own_pixels(encoding):
+    for view in _views():
+        data = encode_png(view, encoding)
+        assert data == encode_png(np.ascontiguousarray(view), encoding)
+        assert ImageRef(data).png8()[:, :, 0].tolist() == view.tolist()  # type: ignore[index]
+    rows = png_rows((4, 8))  # the real thing is written straight from its scanlines
+    rows[...] = _noise((4, 8), seed=4)
+    assert encode_png(rows, encoding) == encode_png(rows.copy(), encoding)
+
+
+# -- the chunk walk behind png8's eXIf check ---------------------------------------------------
+
+
+def _png() -> tuple[np.ndarray, bytes]:
+    pixels = _noise((6, 7, 3), seed=5)
+    return pixels, encode_png(pixels, "stored")
+
+
+def test_chunks_after_iend_are_not_part_of_the_png():
+    pixels, png = _png()
+    # an eXIf chunk after IEND: Pillow never reads it either, so the OpenCV path is right
+    tail = _chunk(b"eXIf", b"MM\x00*\x00\x00\x00\x08\x00\x00")
+    out = ImageRef(png + tail).png8()
+    assert out is not None and out.tolist() == pixels.tolist()
+    # one before IEND sends the image to Pillow, which applies its orientation
+    inner = png[:-12] + tail + png[-12:]
+    assert ImageRef(inner).png8() is None
+
+
+def test_a_png_without_iend_gives_no_opencv_pixels():
+    _, png = _png()
+    assert ImageRef(png[:-12]).png8() is None  # the walk stops at the end of the bytes
+
+
+def test_a_chunk_length_over_2_31_ends_the_walk():
+    """PNG chunk lengths are unsigned: a length past 2**31 jumps past the end (read as
+    signed, 2**32 - 12 would keep the walk on the same chunk for ever)."""
+    _, png = _png()
+    ihdr_end = 8 + 25
+    bogus = struct.pack(">I", 2**32 - 12) + b"abCd"
+    assert ImageRef(png[:ihdr_end] + bogus + png[ihdr_end:]).png8() is None
+
+
+# -- auto: "stored" only above 85% --------------------------------------------------------------
+
+
+def test_incompressible_means_strictly_more_than_85_percent():
+    # two rows of 19 bytes: the sample is row 1 up-filtered (20 bytes), whose run-length
+    # deflate is built here to be 17 bytes, exactly 85%: that is not incompressible
+    rng = np.random.default_rng(69)
+    pixels = np.zeros((2, 19), np.uint8)
+    k = int(rng.integers(1, 20))
+    where = rng.choice(19, k, replace=False)
+    pixels[1, where] = rng.integers(0, 256, k)
+    packer = zlib_ng.compressobj(1, zlib_ng.DEFLATED, 15, 9, zlib_ng.Z_RLE)
+    sample = bytes([2]) + pixels[1].tobytes()
+    assert len(packer.compress(sample) + packer.flush()) == 17 == 0.85 * len(sample)
+    assert not incompressible(pixels)
+    pixels[1, :] = _noise((19,), seed=7)  # and noise is
+    assert incompressible(pixels)
+
+
+# -- PIL "F" results read into a float array ---------------------------------------------------
+
+
+def test_an_f_result_in_a_float64_array_is_read_as_to_pixels_reads_it():
+    values = np.array([[0.0, 1.0, 77.7, 254.9]], np.float32)
+    f_image = Image.fromarray(values)
+    assert f_image.mode == "F"
+    out = ImageRef(np.zeros((1, 4), np.float64)).wrap(f_image)
+    want = to_pixels(ImageRef(f_image))[0][:, :, 0]  # float32 0-1, as every F image reads
+    assert out.dtype == np.float64 and out.tolist() == want.astype(np.float64).tolist()
+
+
+# -- tensors come back on the device they came from ---------------------------------------------
+
+
+def test_a_tensor_result_goes_back_to_the_inputs_device():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a second device (CUDA) to tell devices apart")
+    tensor = torch.zeros((3, 4, 5), dtype=torch.uint8, device="cuda")
+    out = ImageRef(tensor).wrap(np.full((4, 5, 3), 9, np.uint8))
+    assert out.device == tensor.device
