@@ -14,7 +14,7 @@ from PIL import Image
 from zlib_ng import zlib_ng
 
 from hallucue_corrupt.functional.image import to_pixels
-from hallucue_corrupt.media import ImageRef, encode_png, incompressible, png_rows
+from hallucue_corrupt.media import ImageRef, donor_problem, encode_png, incompressible, png_rows
 
 
 def _noise(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
@@ -51,6 +51,12 @@ def test_a_view_of_other_rows_is_encoded_as_its_own_pixels(encoding):
         data = encode_png(view, encoding)
         assert data == encode_png(np.ascontiguousarray(view), encoding)
         assert ImageRef(data).png8()[:, :, 0].tolist() == view.tolist()  # type: ignore[index]
+    # rows laid out as scanlines over the first half of a 2-byte array: not uint8 lines
+    lines = np.zeros((3, 5), np.int16)
+    view = np.ndarray((3, 4), np.uint8, buffer=lines, offset=1, strides=(5, 1))
+    view[...] = _noise((3, 4), seed=8)
+    view[0, 0] = view[2, 0] = 0  # the bytes that share lines[:, 0] (zero, as filter bytes)
+    assert encode_png(view, encoding) == encode_png(view.copy(), encoding)
     rows = png_rows((4, 8))  # the real thing is written straight from its scanlines
     rows[...] = _noise((4, 8), seed=4)
     assert encode_png(rows, encoding) == encode_png(rows.copy(), encoding)
@@ -130,3 +136,21 @@ def test_a_tensor_result_goes_back_to_the_inputs_device():
     tensor = torch.zeros((3, 4, 5), dtype=torch.uint8, device="cuda")
     out = ImageRef(tensor).wrap(np.full((4, 5, 3), 9, np.uint8))
     assert out.device == tensor.device
+
+
+# -- four-channel CHW arrays, and where a JPEG's end marker is looked for -----------------------
+
+
+def test_a_four_channel_chw_array_is_detected():
+    ref = ImageRef(np.zeros((4, 5, 6), np.uint8))
+    assert ref.chw and ref.size == (6, 5) and ref.mode == "RGBA"
+
+
+def test_donor_problem_looks_for_the_jpeg_end_marker_in_the_last_1024_bytes():
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(_noise((8, 8, 3), seed=9)).save(buf, format="JPEG")
+    jpg = buf.getvalue()
+    assert donor_problem(jpg + b"\x00" * 1022) is None  # the marker ends 1022 bytes early
+    assert donor_problem(jpg + b"\x00" * 1023) == "truncated JPEG (no end marker)"
