@@ -14,7 +14,14 @@ from PIL import Image
 from zlib_ng import zlib_ng
 
 from hallucue_corrupt.functional.image import to_pixels
-from hallucue_corrupt.media import ImageRef, donor_problem, encode_png, incompressible, png_rows
+from hallucue_corrupt.media import (
+    ImageRef,
+    donor_problem,
+    encode_png,
+    incompressible,
+    is_image_value,
+    png_rows,
+)
 
 
 def _noise(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
@@ -154,3 +161,9 @@ def test_donor_problem_looks_for_the_jpeg_end_marker_in_the_last_1024_bytes():
     jpg = buf.getvalue()
     assert donor_problem(jpg + b"\x00" * 1022) is None  # the marker ends 1022 bytes early
     assert donor_problem(jpg + b"\x00" * 1023) == "truncated JPEG (no end marker)"
+
+
+def test_a_tensor_is_an_image_value_and_a_usable_donor():
+    torch = pytest.importorskip("torch")
+    tensor = torch.zeros((3, 4, 5), dtype=torch.uint8)
+    assert is_image_value(tensor) and donor_problem(tensor) is None
