@@ -167,3 +167,13 @@ def test_a_tensor_is_an_image_value_and_a_usable_donor():
     torch = pytest.importorskip("torch")
     tensor = torch.zeros((3, 4, 5), dtype=torch.uint8)
     assert is_image_value(tensor) and donor_problem(tensor) is None
+
+
+def test_a_pil_result_is_decoded_on_first_use_as_datasets_does():
+    """wrap() into PIL form opens encoded bytes without decoding them (the caller may
+    only pass the image on): a broken result fails when its pixels are read, not before."""
+    _, png = _png()
+    out = ImageRef(Image.new("RGB", (2, 2))).wrap(png[: len(png) // 2])
+    assert isinstance(out, Image.Image) and out.size == (7, 6)
+    with pytest.raises(OSError, match="truncated"):
+        out.load()
