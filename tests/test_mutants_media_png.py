@@ -16,6 +16,7 @@ from zlib_ng import zlib_ng
 from hallucue_corrupt.functional.image import to_pixels
 from hallucue_corrupt.media import (
     ImageRef,
+    MediaError,
     donor_problem,
     encode_png,
     incompressible,
@@ -177,3 +178,10 @@ def test_a_pil_result_is_decoded_on_first_use_as_datasets_does():
     assert isinstance(out, Image.Image) and out.size == (7, 6)
     with pytest.raises(OSError, match="truncated"):
         out.load()
+
+
+@pytest.mark.parametrize("value", [{"bytes": None, "path": None}, {"path": ""}, {"bytes": None}])
+def test_an_empty_datasets_dict_says_what_it_lacks(value):
+    with pytest.raises(MediaError) as caught:
+        ImageRef(value)
+    assert str(caught.value) == "image dict has neither bytes nor path"
