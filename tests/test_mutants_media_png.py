@@ -185,3 +185,25 @@ def test_an_empty_datasets_dict_says_what_it_lacks(value):
     with pytest.raises(MediaError) as caught:
         ImageRef(value)
     assert str(caught.value) == "image dict has neither bytes nor path"
+
+
+def test_an_in_memory_donor_is_usable_whatever_its_mode():
+    # HSV has no lossless file format in Pillow: nothing may try to encode it to check it
+    assert donor_problem(Image.new("HSV", (3, 2))) is None
+
+
+def test_chw_is_false_unless_the_array_was_chw():
+    assert ImageRef(Image.new("L", (3, 2))).chw is False
+    assert ImageRef(np.zeros((2, 3, 3), np.uint8)).chw is False
+
+
+def test_png8_reads_datasets_dicts_and_on_opencv_before_4_10(monkeypatch):
+    import cv2
+
+    pixels, png = _png()
+    for value in (png, {"bytes": png, "path": None}):
+        out = ImageRef(value).png8()
+        assert out is not None and out.tolist() == pixels.tolist()
+    monkeypatch.delattr(cv2, "IMREAD_COLOR_RGB", raising=False)  # BGR decode, then convert
+    out = ImageRef(png).png8()
+    assert out is not None and out.tolist() == pixels.tolist()
