@@ -242,12 +242,12 @@ def from_unit(unit: np.ndarray, how: Unit, *, consume: bool = False) -> ImageVal
         return out if how.channels else out[:, :, 0]
     if how.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         values = np.rint(unit[:, :, 0] * 65535.0)
-        img = (
-            Image.fromarray(values.astype(np.int32)).convert("I")
-            if how.mode == "I"
-            else Image.fromarray(values.astype(np.uint16))
-        )
-        return img if how.mode in ("I", "I;16") else img.convert(how.mode)
+        if how.mode == "I":
+            return Image.fromarray(values.astype(np.int32)).convert("I")
+        # written in the mode's byte order: Pillow converts I;16 to I;16B/L/N through 8 bits
+        order = {"I;16B": ">u2", "I;16N": "=u2"}.get(how.mode, "<u2")
+        size = (values.shape[1], values.shape[0])
+        return Image.frombytes(how.mode, size, values.astype(order).tobytes())
     if how.mode == "F":
         return Image.fromarray((unit[:, :, 0] * 255.0).astype(np.float32))
     unit *= 255.0

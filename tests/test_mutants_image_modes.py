@@ -1,0 +1,38 @@
+"""PIL modes through the pixel round trip (``to_unit`` then ``from_unit``) that the full
+mutation run of functional/image.py found untested (issue 17, lane 17h): the 16-bit
+byte-order modes and 32-bit float images keep their mode and values. Public functions of
+``hallucue_corrupt.functional.image`` only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hallucue_corrupt.functional import image as F
+from hallucue_corrupt.media import ImageRef
+
+VALUES16 = np.array([[0, 1, 1000], [40000, 65534, 65535]])
+
+
+def _sixteen_bit(mode: str) -> Image.Image:
+    order = {"I;16B": ">u2", "I;16L": "<u2", "I;16N": "=u2", "I;16": "<u2"}[mode]
+    return Image.frombytes(mode, (3, 2), VALUES16.astype(order).tobytes())
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I;16B", "I;16L", "I;16N"])
+def test_sixteen_bit_modes_keep_their_mode_and_values(mode):
+    image = _sixteen_bit(mode)
+    assert np.asarray(image).astype(np.int64).tolist() == VALUES16.tolist()
+    unit, how = F.to_unit(ImageRef(image))
+    out = F.from_unit(unit, how)
+    assert isinstance(out, Image.Image) and out.mode == mode
+    assert np.asarray(out).astype(np.int64).tolist() == VALUES16.tolist()
+
+
+def test_float_images_keep_fractional_values_in_0_255():
+    values = np.array([[0.0, 0.5, 127.25], [200.75, 254.5, 255.0]], np.float32)
+    unit, how = F.to_unit(ImageRef(Image.fromarray(values)))
+    out = F.from_unit(unit, how)
+    assert isinstance(out, Image.Image) and out.mode == "F"
+    assert np.allclose(np.asarray(out), values, atol=1e-4)  # not rounded to 8-bit levels
