@@ -36,3 +36,15 @@ def test_float_images_keep_fractional_values_in_0_255():
     out = F.from_unit(unit, how)
     assert isinstance(out, Image.Image) and out.mode == "F"
     assert np.allclose(np.asarray(out), values, atol=1e-4)  # not rounded to 8-bit levels
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+def test_a_pil_source_is_rebuilt_as_pil_unless_only_bytes_are_wanted(mode):
+    image = Image.new(mode, (4, 3), (10, 20, 30, 40)[: len(mode)] if mode != "L" else 9)
+    unit, how = F.to_unit(ImageRef(image))
+    out = F.from_unit(unit, how)
+    assert isinstance(out, Image.Image) and out.mode == mode
+    arr8, how8 = F.to_pixels(ImageRef(image), uint8=True)
+    assert isinstance(F.from_uint8(arr8, how8), Image.Image)
+    kept = F.from_uint8(arr8, how8, encoded=True)  # an array, PNG-encoded by the caller
+    assert isinstance(kept, np.ndarray) and kept.tolist() == np.asarray(image).tolist()
