@@ -48,3 +48,13 @@ def test_a_pil_source_is_rebuilt_as_pil_unless_only_bytes_are_wanted(mode):
     assert isinstance(F.from_uint8(arr8, how8), Image.Image)
     kept = F.from_uint8(arr8, how8, encoded=True)  # an array, PNG-encoded by the caller
     assert isinstance(kept, np.ndarray) and kept.tolist() == np.asarray(image).tolist()
+
+
+def test_jpeg_writes_4_2_0_sampling_factors_for_gray_images_too():
+    import io
+
+    gray = Image.fromarray(np.random.default_rng(0).integers(0, 256, (16, 24), dtype=np.uint8))
+    data = F.jpeg(gray, 50)
+    # one component, sampled 2x2 as 4:2:0 writes it (Pillow's default would write 1x1:
+    # the same pixels, other bytes)
+    assert [layer[1:3] for layer in Image.open(io.BytesIO(data)).layer] == [(2, 2)]
