@@ -58,3 +58,17 @@ def test_jpeg_writes_4_2_0_sampling_factors_for_gray_images_too():
     # one component, sampled 2x2 as 4:2:0 writes it (Pillow's default would write 1x1:
     # the same pixels, other bytes)
     assert [layer[1:3] for layer in Image.open(io.BytesIO(data)).layer] == [(2, 2)]
+
+
+def test_a_palette_image_with_transparency_comes_back_rgba_with_its_alpha():
+    rgb = Image.new("RGB", (4, 3), (200, 10, 10))
+    rgb.paste((0, 0, 255), (0, 0, 2, 3))
+    palette = rgb.convert("P")
+    palette.info["transparency"] = palette.getpixel((0, 0))  # the blue half is transparent
+    alpha = np.asarray(palette.convert("RGBA").getchannel("A"))
+    assert sorted(np.unique(alpha).tolist()) == [0, 255]
+    for uint8 in (False, True):
+        pixels, how = F.to_pixels(ImageRef(palette), uint8=uint8)
+        out = F.from_unit(pixels, how) if not uint8 else F.from_uint8(pixels, how)
+        assert isinstance(out, Image.Image) and out.mode == "RGBA"
+        assert np.asarray(out.getchannel("A")).tolist() == alpha.tolist()
