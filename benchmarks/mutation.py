@@ -503,31 +503,9 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.functional.image.x_channel_means8__mutmut_4": (
         "cv2.mean returns Python floats, which numpy stores as float64 by default"
     ),
-    "hallucue_corrupt.functional.image.x_desaturate8__mutmut_19": (
-        "OpenCV's transform works on the matrix in its own precision: the same pixels "
-        "(checked on 270,000 values at five amounts)"
-    ),
     "hallucue_corrupt.functional.image.x_jpeg__mutmut_13": "Pillow reads format names in any case",
-    **{
-        f"hallucue_corrupt.functional.image.x_mask_patches__mutmut_{n}": (
-            "the fill is cast to the image's dtype when assigned"
-        )
-        for n in (19, 21)
-    },
-    **{
-        f"hallucue_corrupt.functional.image.x_mask_patches__mutmut_{n}": (
-            "zip(strict=...) of two lists cut by the same mask: always the same length"
-        )
-        for n in (51, 54, 57)
-    },
     "hallucue_corrupt.functional.image.x_shuffle_patches__mutmut_30": (
         "a 1x1 grid's only order rolled is itself"
-    ),
-    "hallucue_corrupt.functional.image.x__blank_array__mutmut_52": (
-        "assigning into the typed output casts as astype(dtype) does (values already rounded)"
-    ),
-    "hallucue_corrupt.functional.image.x__blank_array__mutmut_55": (
-        "for an HxW array the one-value colour list broadcasts as its one value does"
     ),
     # functional/parse.py (issue 17d, on main at d72c8bd)
     **{
@@ -619,19 +597,17 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (6, 8, 13, 61, 63, 68)
     },
-    "hallucue_corrupt.functional.image.x_gaussian_blur__mutmut_2": (
-        "scale 1 through the reduced path: resizing to the same size copies and the blur "
-        "std is sigma (callers never ask below 0.3 px, the reduced path's floor)"
-    ),
     "hallucue_corrupt.functional.image.x_channel_means8__mutmut_2": (
         "cv2.mean returns Python floats, which numpy stores as float64 by default"
     ),
     **{
         f"hallucue_corrupt.functional.image.x_{f}__mutmut_{n}": (
-            "a float64 colour matrix: OpenCV transforms 8-bit pixels in its own precision (the "
-            "same pixels on 100 random 30x30 images at five factors)"
+            "a float64 colour matrix whose float32 rounding is the float32 matrix (float32 "
+            "products, or one float64 value rounded once either way): OpenCV converts it to "
+            "float32 for 8-bit pixels (the same pixels on all 16.7M colours at amounts where "
+            "a double-precision matrix would round otherwise)"
         )
-        for f, ns in (("contrast8", (5, 7, 13, 15)), ("desaturate8", (25, 27, 46, 48)))
+        for f, ns in (("contrast8", (5, 7, 13, 15)), ("desaturate8", (50, 52)))
         for n in ns
     },
     "hallucue_corrupt.functional.image.x_occlude__mutmut_47": (
@@ -654,7 +630,7 @@ EQUIVALENT: dict[str, str] = {
             "without IMREAD_COLOR_RGB the BGR decode and conversion give the same pixels "
             "(tests/test_mutants_image_ops.py compares both paths)"
         )
-        for n in (29, 30, 34, 35, 36)
+        for n in (29, 30, 35, 36)
     },
     "hallucue_corrupt.functional.image.x_jpeg__mutmut_11": (
         "optimize=False is Pillow's default: the same bytes"
@@ -769,6 +745,71 @@ EQUIVALENT: dict[str, str] = {
         ".to(None) keeps a tensor where it is: the same as .to(its own device) on CPU-only "
         "torch (here and in CI); on a GPU, tests/test_mutants_media_png.py's device test kills it"
     ),
+    **{
+        f"hallucue_corrupt.functional.image.x_desaturate8__mutmut_{n}": (
+            "dst left out: OpenCV returns a new array, which _written copies into out"
+        )
+        for n in (23, 26)
+    },
+    "hallucue_corrupt.functional.image.x_mask_patches__mutmut_22": (
+        "masks are read as non-zero (OpenCV's masked ops, astype(bool)): 2 marks a cell as 1 does"
+    ),
+    **{f"hallucue_corrupt.functional.image.x_fill_masked__mutmut_{n}": _RESHAPE for n in (8,)},
+    "hallucue_corrupt.functional.image.x_fill_masked__mutmut_13": (
+        "4 channels through numpy's masked assignment instead of OpenCV's masked ops: the same "
+        "pixels (OpenCV's is the speed path)"
+    ),
+    "hallucue_corrupt.functional.image.x_fill_masked__mutmut_30": "astype(None) is float64",
+    "hallucue_corrupt.functional.image.x_fill_masked__mutmut_38": (
+        "cv2.add reads only as many components of a 4-value scalar as the image has channels "
+        "(at most 3 here: 4 go the same way either way)"
+    ),
+    "hallucue_corrupt.functional.image.x_fill_masked__mutmut_50": _CAST,
+    "hallucue_corrupt.functional.image.x_from_uint8__mutmut_65": (
+        "to_pixels gives the channels of target[:-1] (L for LA, RGB for RGBA and PA), so base "
+        "already has that mode and converting it is a copy"
+    ),
+    "hallucue_corrupt.functional.image.x_from_uint8__mutmut_69": (
+        "with alpha kept aside, target is RGB only for a palette image (P becomes RGB; LA, RGBA "
+        "and PA were handled above): `or` and `and` agree"
+    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_uniform16__mutmut_{n}": (
+            "random_raw gives native uint64, which is '<u8' on the little-endian machines this "
+            "runs on (x86-64, arm64; a big-endian one would need the explicit order)"
+        )
+        for n in (9, 11)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_gaussian_noise8__mutmut_{n}": _RESHAPE
+        for n in (8, 103)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_gaussian_noise8__mutmut_{n}": (
+            "a float64 stage: _written copies OpenCV's uint8 result into it and _put_flat from "
+            "it into out, whole values 0-255 either way"
+        )
+        for n in (23, 25)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_gaussian_noise8__mutmut_{n}": (
+            "uint16 indices always fall inside the 65,536-entry table: mode='wrap' never wraps"
+        )
+        for n in (61, 64)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_gaussian_noise8__mutmut_{n}": (
+            "dst left out: OpenCV returns a new array, which _written copies into dst"
+        )
+        for n in (84, 88)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x__written__mutmut_{n}": (
+            "a dead branch: every dst given is a fresh C-contiguous array of the result's type "
+            "and shape, which OpenCV writes into and hands back (1 copies dst onto itself)"
+        )
+        for n in (1, 2, 3)
+    },
 }
 
 
