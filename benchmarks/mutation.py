@@ -769,6 +769,10 @@ EQUIVALENT: dict[str, str] = {
         "to_pixels gives the channels of target[:-1] (L for LA, RGB for RGBA and PA), so base "
         "already has that mode and converting it is a copy"
     ),
+    "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
+        "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
+        "already and converting it is a copy"
+    ),
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_69": (
         "with alpha kept aside, target is RGB only for a palette image (P becomes RGB; LA, RGBA "
         "and PA were handled above): `or` and `and` agree"

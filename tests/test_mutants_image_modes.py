@@ -72,3 +72,23 @@ def test_a_palette_image_with_transparency_comes_back_rgba_with_its_alpha():
         out = F.from_unit(pixels, how) if not uint8 else F.from_uint8(pixels, how)
         assert isinstance(out, Image.Image) and out.mode == "RGBA"
         assert np.asarray(out.getchannel("A")).tolist() == alpha.tolist()
+
+
+def test_to_pixels_describes_its_source_and_gives_float32_unit_values():
+    from hallucue_corrupt.media import encode_png
+
+    rgb = np.random.default_rng(2).integers(0, 256, (3, 4, 3), dtype=np.uint8)
+    arr8, how = F.to_pixels(ImageRef(encode_png(rgb, "stored")), uint8=True)  # OpenCV's path
+    assert (how.kind, how.mode, how.dtype, how.channels, how.alpha) == (
+        "pil",
+        "RGB",
+        "uint8",
+        3,
+        None,
+    )
+    assert arr8.tolist() == rgb.tolist()
+    _, how = F.to_pixels(ImageRef(rgb))
+    assert (how.kind, how.mode, how.dtype, how.channels) == ("array", "RGB", "|u1", 3)
+    for array in (np.full((2, 3), 2**30, np.int32), np.full((2, 3, 3), 0.25, np.float64)):
+        unit, _ = F.to_unit(ImageRef(array))
+        assert unit.dtype == np.float32 and unit.shape[2] in (1, 3)
