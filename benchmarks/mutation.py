@@ -769,6 +769,10 @@ EQUIVALENT: dict[str, str] = {
         "to_pixels gives the channels of target[:-1] (L for LA, RGB for RGBA and PA), so base "
         "already has that mode and converting it is a copy"
     ),
+    "hallucue_corrupt.functional.image.x_to_pixels__mutmut_47": (
+        "png8 is a speed path: without it Pillow decodes the same 8-bit L or RGB pixels into "
+        "the same Unit (tests/test_mutants_media_forms.py compares the two decoders)"
+    ),
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"
