@@ -771,7 +771,7 @@ EQUIVALENT: dict[str, str] = {
     ),
     "hallucue_corrupt.functional.image.x_to_pixels__mutmut_47": (
         "png8 is a speed path: without it Pillow decodes the same 8-bit L or RGB pixels into "
-        "the same Unit (tests/test_mutants_media_forms.py compares the two decoders)"
+        "the same Unit (PNG is lossless: every decoder gives the same pixels)"
     ),
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
