@@ -773,6 +773,21 @@ EQUIVALENT: dict[str, str] = {
         "png8 is a speed path: without it Pillow decodes the same 8-bit L or RGB pixels into "
         "the same Unit (PNG is lossless: every decoder gives the same pixels)"
     ),
+    **{
+        f"hallucue_corrupt.functional.image.x_to_pixels__mutmut_{n}": (
+            "the format test only saves a getexif() call: every format Pillow reads an "
+            "orientation from keeps it in info['exif'] (JPEG, WebP, MPO, PNG's eXIf) or applies "
+            "it on load (TIFF), and a PNG without one has no orientation"
+        )
+        for n in (65, 66, 67)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_to_pixels__mutmut_{n}": (
+            "exif_transpose applies the image's own orientation tag and copies the image when "
+            "there is none or it is 1: calling it more often gives the same pixels"
+        )
+        for n in (71, 73, 74, 75, 76)
+    },
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"

@@ -92,3 +92,20 @@ def test_to_pixels_describes_its_source_and_gives_float32_unit_values():
     for array in (np.full((2, 3), 2**30, np.int32), np.full((2, 3, 3), 0.25, np.float64)):
         unit, _ = F.to_unit(ImageRef(array))
         assert unit.dtype == np.float32 and unit.shape[2] in (1, 3)
+
+
+@pytest.mark.parametrize("orientation", [1, 2, 6])
+def test_a_jpeg_orientation_tag_is_applied_to_the_pixels(orientation):
+    import io
+
+    arr = (np.arange(48, dtype=np.uint8) * 5).reshape(4, 4, 3)
+    arr = np.concatenate([arr, arr[:, :2]], axis=1)  # 4x6: not square
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="JPEG", exif=exif, quality=95)
+    decoded = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    pixels, _ = F.to_pixels(ImageRef(buf.getvalue()), uint8=True)
+    # 1 as stored, 2 mirrored, 6 turned clockwise
+    want = {1: decoded, 2: decoded[:, ::-1], 6: np.rot90(decoded, k=-1)}[orientation]
+    assert pixels.tolist() == want.tolist()
