@@ -788,6 +788,12 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (71, 73, 74, 75, 76)
     },
+    **{
+        f"hallucue_corrupt.functional.image.x_to_pixels__mutmut_{n}": (
+            "an LA image converted to RGBA has the same alpha channel as its own"
+        )
+        for n in (100, 105, 106)
+    },
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"

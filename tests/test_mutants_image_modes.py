@@ -109,3 +109,13 @@ def test_a_jpeg_orientation_tag_is_applied_to_the_pixels(orientation):
     # 1 as stored, 2 mirrored, 6 turned clockwise
     want = {1: decoded, 2: decoded[:, ::-1], 6: np.rot90(decoded, k=-1)}[orientation]
     assert pixels.tolist() == want.tolist()
+
+
+def test_a_pa_image_comes_back_rgba_with_its_alpha():
+    rgba = Image.new("RGBA", (4, 3), (200, 10, 10, 255))
+    rgba.putalpha(Image.fromarray(np.array([[0, 50, 100, 255]] * 3, np.uint8)))
+    pa = rgba.convert("PA")
+    unit, how = F.to_unit(ImageRef(pa))
+    out = F.from_unit(unit, how)
+    assert isinstance(out, Image.Image) and out.mode == "RGBA"
+    assert np.asarray(out.getchannel("A")).tolist() == [[0, 50, 100, 255]] * 3
