@@ -794,6 +794,20 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (100, 105, 106)
     },
+    **{
+        f"hallucue_corrupt.functional.image.x_to_pixels__mutmut_{n}": (
+            "the array of an F image (or of one converted to F) is float32 already"
+        )
+        for n in (127, 129)
+    },
+    "hallucue_corrupt.functional.image.x_to_pixels__mutmut_130": (
+        "the array of a 16- or 32-bit integer image holds the integers that convert('F') "
+        "gives as float32, and asarray(dtype=float32) converts them the same way (exact below "
+        "2**24, round-to-nearest above, as Pillow's C cast)"
+    ),
+    "hallucue_corrupt.functional.image.x_to_pixels__mutmut_131": (
+        "converting an F image to F is a copy"
+    ),
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"
