@@ -805,9 +805,12 @@ EQUIVALENT: dict[str, str] = {
         "gives as float32, and asarray(dtype=float32) converts them the same way (exact below "
         "2**24, round-to-nearest above, as Pillow's C cast)"
     ),
-    "hallucue_corrupt.functional.image.x_to_pixels__mutmut_131": (
-        "converting an F image to F is a copy"
-    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_to_pixels__mutmut_{n}": (
+            "converting an F image to F is a copy"
+        )
+        for n in (131, 136, 137)
+    },
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"
