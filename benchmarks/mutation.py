@@ -811,6 +811,13 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (131, 136, 137)
     },
+    **{
+        f"hallucue_corrupt.functional.image.x_to_pixels__mutmut_{n}": (
+            "the work image is 8-bit L or RGB, whose array is uint8 already (173: converting "
+            "an image to its own mode is a copy)"
+        )
+        for n in (170, 172, 173)
+    },
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"

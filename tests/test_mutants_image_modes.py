@@ -119,3 +119,20 @@ def test_a_pa_image_comes_back_rgba_with_its_alpha():
     out = F.from_unit(unit, how)
     assert isinstance(out, Image.Image) and out.mode == "RGBA"
     assert np.asarray(out.getchannel("A")).tolist() == [[0, 50, 100, 255]] * 3
+
+
+def test_to_pixels_describes_pil_sources_of_every_depth():
+    rgb = Image.new("RGB", (4, 3), (1, 2, 3))
+    _, how = F.to_pixels(ImageRef(rgb))
+    assert (how.kind, how.mode, how.dtype, how.channels, how.alpha) == (
+        "pil",
+        "RGB",
+        "uint8",
+        3,
+        None,
+    )
+    _, how = F.to_pixels(ImageRef(_sixteen_bit("I;16")))
+    assert (how.kind, how.mode, how.dtype, how.channels) == ("pil", "I;16", "float32", 1)
+    # a mode with no work mode of its own (premultiplied RGBa) is worked on as RGB
+    unit, how = F.to_pixels(ImageRef(Image.new("RGBa", (4, 3), (10, 20, 30, 255))))
+    assert unit.shape == (3, 4, 3) and how.channels == 3
