@@ -136,3 +136,14 @@ def test_to_pixels_describes_pil_sources_of_every_depth():
     # a mode with no work mode of its own (premultiplied RGBa) is worked on as RGB
     unit, how = F.to_pixels(ImageRef(Image.new("RGBa", (4, 3), (10, 20, 30, 255))))
     assert unit.shape == (3, 4, 3) and how.channels == 3
+
+
+def test_pil_pixels_as_uint8_when_asked_else_float32_unit_values():
+    rgb = Image.new("RGB", (4, 3), (0, 51, 255))
+    arr8, _ = F.to_pixels(ImageRef(rgb), uint8=True)
+    assert arr8.dtype == np.uint8 and arr8[0, 0].tolist() == [0, 51, 255]
+    unit, _ = F.to_pixels(ImageRef(rgb))
+    assert unit.dtype == np.float32 and unit[0, 0].tolist() == pytest.approx([0.0, 0.2, 1.0])
+    # CMYK is not 8-bit work: float32 even when uint8 is asked for
+    cmyk, _ = F.to_pixels(ImageRef(rgb.convert("CMYK")), uint8=True)
+    assert cmyk.dtype == np.float32 and cmyk[0, 0].tolist() == pytest.approx([0.0, 0.2, 1.0])
