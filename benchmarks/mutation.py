@@ -818,6 +818,36 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (170, 172, 173)
     },
+    "hallucue_corrupt.functional.image.x_to_pixels__mutmut_101": (
+        "convert() without a mode turns a palette image with transparency into RGBA and copies "
+        "RGBA and PA images: the same alpha channel"
+    ),
+    "hallucue_corrupt.functional.image.x_from_unit__mutmut_70": (
+        "Image.fromarray of int32 values is mode I already: convert(None) copies it"
+    ),
+    **{
+        f"hallucue_corrupt.functional.image.x_from_unit__mutmut_{n}": (
+            "float64 instead of float32 or int32 values: Pillow's F image (float32) of the same "
+            "whole numbers up to 65535, or of unit * 255 rounded to float32 as astype does"
+        )
+        for n in (72, 104)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_from_unit__mutmut_{n}": (
+            "I;16N is native order, which is '<u2' on the little-endian machines this runs on"
+        )
+        for n in (84, 85)
+    },
+    **{
+        f"hallucue_corrupt.functional.image.x_from_unit__mutmut_{n}": (
+            "np.rint into a new array instead of in place: the same values (only the consumed "
+            "array, which its caller drops, keeps the unrounded ones)"
+        )
+        for n in (117, 119)
+    },
+    "hallucue_corrupt.functional.image.x_from_uint8__mutmut_81": (
+        "converting an image to its own mode is a copy"
+    ),
     "hallucue_corrupt.functional.image.x_from_uint8__mutmut_77": (
         "a palette image's pixels come as RGB (to_pixels' work mode for P), so base is RGB "
         "already and converting it is a copy"
