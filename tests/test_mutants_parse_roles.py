@@ -106,7 +106,10 @@ CASES = {
         ("question", "Find x."),
     ],
     # letters that IGNORECASE folds onto ASCII (long s, dotless i) turn the word gates off
-    "Find x. Solve it ſtep by ſtep.": [("question", "Find x."), ("template", "Solve it ſtep by ſtep.")],
+    "Find x. Solve it ſtep by ſtep.": [
+        ("question", "Find x."),
+        ("template", "Solve it ſtep by ſtep."),
+    ],
     "Find x. Let's thınk.": [("question", "Find x."), ("template", "Let's thınk.")],
 }
 
