@@ -636,6 +636,10 @@ EQUIVALENT: dict[str, str] = {
     "hallucue_corrupt.functional.parse.x__parse__mutmut_73": (
         "`taken` is built and never read (a dead list)"
     ),
+    "hallucue_corrupt.functional.parse.x__parse__mutmut_103": (
+        "an empty or blank line cuts into no pieces (_sentences returns at once): the "
+        "skip only saves the call"
+    ),
     **{
         f"hallucue_corrupt.functional.parse.x__parse__mutmut_{n}": (
             "spans do not overlap and none is empty, so no two share a start: sorting by "
