@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from hallucue_corrupt.binary import binary_buffers, gather_binary
+from hallucue_corrupt.binary import binary_buffers, gather_binary, pack_binary
 
 VALUES = [b"alpha", None, b"", b"\x00\x01\x02", b"longer value " * 3, None, b"z"]
 
@@ -74,3 +74,22 @@ def test_gather_binary_without_nulls_or_rows():
                           pa.binary())  # fmt: skip
     assert nulls.to_pylist() == [None, None] and nulls.null_count == 2
     nulls.validate(full=True)
+
+
+@pytest.mark.parametrize("kind", [pa.binary(), pa.large_binary()])
+def test_pack_binary_from_bytes_and_views(kind):
+    """Pieces as bytes, bytearrays and numpy views (what the kernel and the donor gather
+    pass), with nulls and empty values: the bytes land at their offsets in a pool buffer."""
+    pieces = [b"alpha", bytearray(b""), np.frombuffer(b"xyz0123", np.uint8)[3:], b"\xff" * 70]
+    valid = np.array([True, False, True, True, False, True])
+    lengths = np.array([5, 0, 0, 4, 0, 70], dtype=np.int64)
+    got = pack_binary(pieces, lengths, valid, kind)
+    got.validate(full=True)
+    assert got.type == kind and got.null_count == 2
+    assert got.to_pylist() == [b"alpha", None, b"", b"0123", None, b"\xff" * 70]
+    assert got.buffers()[2].size >= 79 and got.buffers()[0] is not None
+    every = pack_binary([b"a", b"bc"], np.array([1, 2]), np.array([True, True]), kind)
+    assert every.buffers()[0] is None and every.to_pylist() == [b"a", b"bc"]
+    empty = pack_binary([], np.zeros(0, np.int64), np.zeros(0, bool), kind)
+    assert len(empty) == 0 and empty.type == kind
+    empty.validate(full=True)

@@ -31,7 +31,7 @@ from typing import Any, cast
 import numpy as np
 import pyarrow as pa
 
-from .binary import binary_buffers
+from .binary import binary_buffers, pack_binary
 from .binding import RunBinding
 from .donors import DonorSwap
 from .engine import _record
@@ -374,17 +374,8 @@ def _binary(values: list[Any], kind: pa.DataType) -> pa.Array:
     lengths = np.fromiter((0 if v is None else len(v) for v in values), np.int64, len(values))
     if not large and lengths.sum() >= 2**31:
         return pa.array(values, type=kind)
-    offsets = np.zeros(len(values) + 1, dtype=np.int64 if large else np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    data = b"".join(v for v in values if v is not None)
-    valid = [v is not None for v in values]
-    validity = None if all(valid) else pa.array(valid, pa.bool_()).buffers()[1]
-    return pa.Array.from_buffers(
-        kind,
-        len(values),
-        [validity, pa.py_buffer(offsets), pa.py_buffer(data)],
-        null_count=valid.count(False),
-    )
+    valid = np.fromiter((v is not None for v in values), bool, len(values))
+    return pack_binary([v for v in values if v is not None], lengths, valid, kind)
 
 
 @dataclasses.dataclass
