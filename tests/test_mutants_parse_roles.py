@@ -63,6 +63,54 @@ CASES = {
     ],
     # a piece with no word after a question mark belongs to the question
     "What is x? ( )°": [("question", "What is x? ( )°")],
+    # issue 17g (the full run on 3b300bc): an instruction after a placeholder, a line label
+    # or before a trailing hint still belongs to the template at the start or end
+    "<image>Please think step by step.\nFind x.": [
+        ("placeholder", "<image>"),
+        ("template", "Please think step by step."),
+        ("question", "Find x."),
+    ],
+    "Question: Please think step by step. Find x.": [
+        ("template", "Question:"),
+        ("template", "Please think step by step."),
+        ("question", "Find x."),
+    ],
+    "Find x.\nPut your final answer in \\boxed{}.\nRound to one decimal place.": [
+        ("question", "Find x."),
+        ("template", "Put your final answer in \\boxed{}."),
+        ("hint", "Round to one decimal place."),
+    ],
+    # an options line whose first sentence is an instruction is still the choices block
+    "Which one?\n(A) think step by step (B) guess": [
+        ("question", "Which one?"),
+        ("choices", "(A) think step by step (B) guess"),
+    ],
+    # an abbreviation after an opening bracket ends no sentence, nor does one ending a
+    # word longer than the 16 characters read first
+    "Some values (e.g. 3 and 4) are given. Find x.": [
+        ("condition", "Some values (e.g. 3 and 4) are given."),
+        ("question", "Find x."),
+    ],
+    "Values like ((((((((((((((((e.g. 3)))))))))))))))) are given. Find x.": [
+        ("condition", "Values like ((((((((((((((((e.g. 3)))))))))))))))) are given."),
+        ("question", "Find x."),
+    ],
+    # a full-width hint parenthesis opening a sentence, then the asking text
+    "（精确到0.1）求x。": [("hint", "（精确到0.1）"), ("question", "求x。")],
+    # after a Chinese full stop only closing brackets and quotes join the sentence
+    "已知。X是多少？": [("condition", "已知。"), ("question", "X是多少？")],
+    "（已知AB=3。）求x。": [("condition", "（已知AB=3。）"), ("question", "求x。")],
+    # a brace group nested in another is masked whole: no cut at the inner closing brace
+    "Let \\text{if {a} holds. then b} be given. Find x.": [
+        ("condition", "Let \\text{if {a} holds. then b} be given."),
+        ("question", "Find x."),
+    ],
+    # letters that IGNORECASE folds onto ASCII (long s, dotless i) turn the word gates off
+    "Find x. Solve it ſtep by ſtep.": [
+        ("question", "Find x."),
+        ("template", "Solve it ſtep by ſtep."),
+    ],
+    "Find x. Let's thınk.": [("question", "Find x."), ("template", "Let's thınk.")],
 }
 
 

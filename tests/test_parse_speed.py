@@ -74,7 +74,7 @@ def test_masking_equals_the_character_loop(text):
 @settings(max_examples=150, deadline=None)
 @given(texts, st.integers(0, 5))
 def test_abbreviation_check_reads_the_whole_last_word(text, a):
-    text = text + " " * 20 + "((((((((((((((((((e.g" if a == 5 else text
+    text = text + " " * 20 + "((((((((((((((((((e.g." if a == 5 else text
     for m in re.finditer(r"\.", text):
         start = min(a, m.start())
         before = text[start : m.start()].rsplit(None, 1)
