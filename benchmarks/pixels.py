@@ -144,10 +144,19 @@ def images(kind: str, size: int, count: int) -> list[np.ndarray]:
 MIN_MEASURE_S = 0.03
 
 
+def _run_passes(fn: Callable[[np.ndarray], Any], arrays: list[np.ndarray], passes: int) -> None:
+    """``passes`` passes of ``fn`` over ``arrays``, each output dropped at once (as every
+    library's would be by a caller that writes it out): kept, thousands of fresh outputs
+    would time this machine's page faults rather than the op."""
+    for _ in range(passes):
+        for a in arrays:
+            fn(a)
+
+
 def _passes(fn: Callable[[np.ndarray], Any], arrays: list[np.ndarray]) -> int:
     """How many passes over ``arrays`` one measurement of ``fn`` makes (after a warm-up
     pass, which also times it)."""
-    one = median_time(lambda: [fn(a) for a in arrays], 1)
+    one = median_time(lambda: _run_passes(fn, arrays, 1), 1)
     return max(1, round(MIN_MEASURE_S / max(one, 1e-9)))
 
 
@@ -169,9 +178,9 @@ def section_ops(sizes: list[int], repeats: int, count: int) -> list[dict[str, An
                     for lib, fn in fns.items():
                         times[lib].append(
                             median_time(
-                                lambda fn=fn, k=passes[lib], arrays=arrays: [
-                                    fn(a) for _ in range(k) for a in arrays
-                                ],
+                                lambda fn=fn, k=passes[lib], arrays=arrays: _run_passes(
+                                    fn, arrays, k
+                                ),
                                 1,
                             )
                             / passes[lib]
