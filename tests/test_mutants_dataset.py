@@ -65,9 +65,7 @@ def test_the_cache_fingerprint_ignores_batching_and_workers():
     (``datasets`` would hash ``batch_size`` into its own fingerprint)."""
     ds = make_dataset(6)
     pipe = hc.Pipeline([hc.make("blank_image")], ratio=0.5)
-    prints = {
-        hc.corrupt_dataset(ds, pipe, batch_size=size)._fingerprint for size in (1, 4, 256)
-    }
+    prints = {hc.corrupt_dataset(ds, pipe, batch_size=size)._fingerprint for size in (1, 4, 256)}
     assert len(prints) == 1
 
 
@@ -96,7 +94,10 @@ def test_a_cached_map_is_reused_only_for_the_same_columns_and_keys(tmp_path):
     numbers = hc.Pipeline([hc.make("replace_numbers")])
     by_index = hc.corrupt_dataset(ds, numbers)["problem"]
     by_id = hc.corrupt_dataset(ds, numbers, key_column="id")["problem"]
-    assert by_id == [numbers.apply(r, key=k, text_column="problem")[0]["problem"] for r, k in zip(ds, ids)]
+    assert by_id == [
+        numbers.apply(r, key=k, text_column="problem")[0]["problem"]
+        for r, k in zip(ds, ids, strict=True)
+    ]
     assert by_id != by_index
 
 
