@@ -927,6 +927,41 @@ EQUIVALENT: dict[str, str] = {
         )
         for n in (1, 2, 3)
     },
+    # 17i: dataset (a full run of dataset.py on main at 2f78a68)
+    **{
+        f"hallucue_corrupt.dataset.xǁMapFunctionǁ_row__mutmut_{n}": (
+            "an unknown kind string: ImageRef.wrap compares kind only with 'pil', 'array' and "
+            "'bytes' and gives the datasets dict otherwise, as for 'dict' (RowState.kind reaches "
+            "nothing but wrap)"
+        )
+        for n in (11, 12)
+    },
+    "hallucue_corrupt.dataset.x_corrupt_dataset__mutmut_112": (
+        "the input not cast undecoded: the map reads it as Arrow (with_format('arrow')), the "
+        "donor pool from .data and the keys by arrow_column, where a decoding and a "
+        "non-decoding Image column hold the same struct; restore_images casts the output's "
+        "image columns to the input's features either way. Only the spelling of the cache "
+        "fingerprint (the input's own fingerprint, not the cast's) changes"
+    ),
+    "hallucue_corrupt.dataset.x_corrupt_dataset__mutmut_138": (
+        "dataset= passed although keys= is given: bind reads dataset only when keys is None"
+    ),
+    **{
+        f"hallucue_corrupt.dataset.x_corrupt_dataset__mutmut_{n}": (
+            "features= not passed: datasets' writer then starts from the input's features and "
+            "keeps each whose Arrow type the output column still has (the kernel returns every "
+            "column in its input's Arrow type), infers the rest (the string record column, a "
+            "text *_original) as the same features, and restore_images casts the image columns "
+            "back to the input's Image features"
+        )
+        for n in (147, 158, 166)
+    },
+    "hallucue_corrupt.dataset.x_corrupt_dataset__mutmut_169": (
+        "with_format(None) for 'arrow': the map gets Python batches, which MapFunction "
+        "corrupts row by row with the same keyed draws and bytes as the batch kernel (the "
+        "kernel's contract, test_kernel_equals_the_row_engine_for_every_corruption); the "
+        "output's format is set from the input's afterwards either way"
+    ),
 }
 
 
