@@ -1113,7 +1113,8 @@ def read_results(root: Path = ROOT) -> dict[str, Counter[str]]:
         counts: Counter[str] = Counter()
         for name, code in codes.items():
             status = STATUS.get(code, "suspicious")
-            if status == "survived" and name in EQUIVALENT:
+            if status in ("survived", "timeout", "suspicious") and name in EQUIVALENT:
+                # judged equivalent: a timeout or crash of its tests is not a kill either
                 status = "equivalent"
             counts[status] += 1
         out[module] = counts

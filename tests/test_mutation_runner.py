@@ -48,25 +48,31 @@ def test_results_are_counted_per_module_with_equivalents_apart(tmp_path, monkeyp
         "hallucue_corrupt.seeding.x_a__mutmut_3": 0,
         "hallucue_corrupt.seeding.x_a__mutmut_4": 36,
         "hallucue_corrupt.seeding.x_a__mutmut_5": None,
+        # judged equivalent, but its tests ran out of time or crashed: not a kill
+        "hallucue_corrupt.seeding.x_a__mutmut_6": -24,
+        "hallucue_corrupt.seeding.x_a__mutmut_7": -11,
+        # mutmut's wall-clock limit (SIGKILL): a timeout
+        "hallucue_corrupt.seeding.x_a__mutmut_8": -9,
     }
     (base / "seeding.py.meta").write_text(json.dumps({"exit_code_by_key": codes}))
     image = {"hallucue_corrupt.functional.image.x_b__mutmut_1": 3}
     (base / "functional" / "image.py.meta").write_text(json.dumps({"exit_code_by_key": image}))
-    monkeypatch.setitem(mutation.EQUIVALENT, "hallucue_corrupt.seeding.x_a__mutmut_3", "why")
+    for n in (3, 6, 7):
+        monkeypatch.setitem(mutation.EQUIVALENT, f"hallucue_corrupt.seeding.x_a__mutmut_{n}", "why")
     results = mutation.read_results(tmp_path)
     assert results["seeding"] == {
         "killed": 1,
         "survived": 1,
-        "equivalent": 1,
-        "timeout": 1,
+        "equivalent": 3,
+        "timeout": 2,
         "not checked": 1,
     }
     assert results["functional.image"] == {"killed": 1}
     assert mutation.survivors(tmp_path) == ["hallucue_corrupt.seeding.x_a__mutmut_2"]
     text = mutation.table(results)
-    # seeding: 5 mutants, killed 1 + timeout 1 of 3 checked non-equivalent ones
-    assert "| seeding | 5 | 1 | 1 | 1 | 1 | 1 | 66.7% |" in text
-    assert "| **total** | 6 | 2 | 1 | 1 | 1 | 1 | 75.0% |" in text
+    # seeding: 8 mutants, killed 1 + timeouts 2 of 4 checked non-equivalent ones
+    assert "| seeding | 8 | 1 | 1 | 3 | 2 | 1 | 75.0% |" in text
+    assert "| **total** | 9 | 2 | 1 | 3 | 2 | 1 | 80.0% |" in text
     assert "seeding" not in mutation.table(results, ["functional.image"])
 
 
